@@ -1,0 +1,165 @@
+package dev.layerfs.posix;
+
+import static dev.layerfs.posix.Posix.AT_FDCWD;
+import static dev.layerfs.posix.Posix.O_CREAT;
+import static dev.layerfs.posix.Posix.O_DIRECTORY;
+import static dev.layerfs.posix.Posix.O_PATH;
+import static dev.layerfs.posix.Posix.O_RDWR;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PosixTest {
+  private static final byte[] LATIN1_NAME = {'c', 'a', 'f', (byte) 0xe9};
+
+  @TempDir Path tmp;
+  private int dir;
+
+  @BeforeEach
+  void openDir() throws PosixException {
+    dir = Posix.openat(AT_FDCWD, Names.bytes(tmp.toString()), O_PATH | O_DIRECTORY);
+  }
+
+  @AfterEach
+  void closeDir() {
+    Posix.closeQuietly(dir);
+  }
+
+  @Test
+  void errorsCarryErrnoCallAndPath() {
+    PosixException e = assertThrows(PosixException.class, () -> Posix.lstatat(dir, LATIN1_NAME));
+    assertEquals(Errno.ENOENT, e.errno());
+    assertEquals("statx", e.call());
+    assertEquals("caf\\xe9", e.path());
+    assertTrue(e.getMessage().contains("ENOENT"), e.getMessage());
+  }
+
+  @Test
+  void nonUtf8NamesSurviveCreateListAndStat() throws Exception {
+    Posix.closeQuietly(Posix.openat(dir, LATIN1_NAME, O_CREAT | O_RDWR, 0640));
+    List<DirEntry> entries = Posix.readDirectory(dir, new byte[] {'.'});
+    assertEquals(1, entries.size());
+    assertArrayEquals(LATIN1_NAME, entries.get(0).name());
+    assertEquals(DirEntry.DT_REG, entries.get(0).type());
+    Stat st = Posix.lstatat(dir, LATIN1_NAME);
+    assertEquals(0640 & ~Posix.umask(), st.permissions());
+    assertEquals(entries.get(0).ino(), st.ino());
+  }
+
+  @Test
+  void whiteoutIsCharDeviceZeroZero() throws Exception {
+    Posix.mknodat(dir, Names.bytes("wh"), Posix.S_IFCHR, Posix.makedev(0, 0));
+    Stat st = Posix.lstatat(dir, Names.bytes("wh"));
+    assertTrue(st.isCharDevice());
+    assertEquals(0, st.rdev());
+  }
+
+  @Test
+  void deviceNumbersRoundTrip() {
+    long dev = Posix.makedev(259, 70000);
+    assertEquals(259, Posix.major(dev));
+    assertEquals(70000, Posix.minor(dev));
+  }
+
+  @Test
+  void renameFlags() throws Exception {
+    Files.writeString(tmp.resolve("a"), "A");
+    Files.writeString(tmp.resolve("b"), "B");
+    PosixException e = assertThrows(PosixException.class,
+        () -> Posix.renameat2(dir, Names.bytes("a"), dir, Names.bytes("b"), Posix.RENAME_NOREPLACE));
+    assertEquals(Errno.EEXIST, e.errno());
+    Posix.renameat2(dir, Names.bytes("a"), dir, Names.bytes("b"), Posix.RENAME_EXCHANGE);
+    assertEquals("B", Files.readString(tmp.resolve("a")));
+    assertEquals("A", Files.readString(tmp.resolve("b")));
+  }
+
+  @Test
+  void binaryXattrValuesRoundTrip() throws Exception {
+    Files.writeString(tmp.resolve("f"), "x");
+    byte[] value = new byte[256];
+    for (int i = 0; i < value.length; i++) {
+      value[i] = (byte) i;
+    }
+    Xattrs.set(dir, Names.bytes("f"), "user.bin", value, 0);
+    assertArrayEquals(value, Xattrs.get(dir, Names.bytes("f"), "user.bin"));
+    assertTrue(Xattrs.list(dir, Names.bytes("f")).contains("user.bin"));
+    assertNull(Xattrs.get(dir, Names.bytes("f"), "user.none"));
+    Xattrs.remove(dir, Names.bytes("f"), "user.bin");
+    assertNull(Xattrs.get(dir, Names.bytes("f"), "user.bin"));
+    PosixException e = assertThrows(PosixException.class,
+        () -> Xattrs.set(dir, Names.bytes("f"), "user.x", new byte[] {1}, Xattrs.XATTR_REPLACE));
+    assertEquals(Errno.ENODATA, e.errno());
+  }
+
+  @Test
+  void xattrsOfTheDescriptorItself() throws Exception {
+    Xattrs.set(dir, new byte[0], "user.d", new byte[] {0, 1}, 0);
+    assertArrayEquals(new byte[] {0, 1}, Xattrs.get(dir, new byte[0], "user.d"));
+  }
+
+  @Test
+  void symlinksAreNeverFollowed() throws Exception {
+    Files.createSymbolicLink(tmp.resolve("l"), Path.of("/nonexistent/target"));
+    assertTrue(Posix.lstatat(dir, Names.bytes("l")).isSymlink());
+    assertArrayEquals(Names.bytes("/nonexistent/target"), Posix.readlinkat(dir, Names.bytes("l")));
+    assertNull(Xattrs.get(dir, Names.bytes("l"), "trusted.none"));
+  }
+
+  @Test
+  void copyFileRangeAndHoles() throws Exception {
+    int src = Posix.openat(dir, Names.bytes("src"), O_CREAT | O_RDWR, 0644);
+    int dst = Posix.openat(dir, Names.bytes("dst"), O_CREAT | O_RDWR, 0644);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment data = arena.allocateFrom(ValueLayout.JAVA_BYTE, "tail".getBytes());
+      Posix.pwrite(src, data, 1 << 20);
+      assertEquals(1 << 20, Posix.lseek(src, 0, Posix.SEEK_DATA) & ~4095L);
+      assertEquals(0, Posix.lseek(src, 0, Posix.SEEK_HOLE));
+      long copied = Posix.copyFileRange(src, 1 << 20, dst, 0, 4);
+      assertEquals(4, copied);
+      MemorySegment back = arena.allocate(4);
+      assertEquals(4, Posix.pread(dst, back, 0));
+      assertArrayEquals("tail".getBytes(), back.toArray(ValueLayout.JAVA_BYTE));
+    } finally {
+      Posix.close(src);
+      Posix.close(dst);
+    }
+  }
+
+  @Test
+  void timesWithNanoseconds() throws Exception {
+    Files.writeString(tmp.resolve("t"), "");
+    Timespec when = new Timespec(1_600_000_000L, 123_456_789);
+    Posix.utimensat(dir, Names.bytes("t"), when, when, Posix.AT_SYMLINK_NOFOLLOW);
+    Stat st = Posix.lstatat(dir, Names.bytes("t"));
+    assertEquals(when, st.mtime());
+    assertEquals(when, st.atime());
+  }
+
+  @Test
+  void fileHandlesAreMadeForExt4AndTmpfs() throws Exception {
+    Files.writeString(tmp.resolve("h"), "");
+    FileHandle fh = Posix.nameToHandleAt(dir, Names.bytes("h"), 0);
+    assertTrue(fh == null || fh.bytes().length > 0);
+  }
+
+  @Test
+  void longNamesFailWithNameTooLong() {
+    byte[] name = new byte[256];
+    java.util.Arrays.fill(name, (byte) 'n');
+    PosixException e = assertThrows(PosixException.class, () -> Posix.mkdirat(dir, name, 0755));
+    assertEquals(Errno.ENAMETOOLONG, e.errno());
+  }
+}
