@@ -73,6 +73,11 @@ public final class Posix {
   public static final int SEEK_DATA = 3;
   public static final int SEEK_HOLE = 4;
 
+  public static final int LOCK_SH = 1;
+  public static final int LOCK_EX = 2;
+  public static final int LOCK_NB = 4;
+  public static final int LOCK_UN = 8;
+
   public static final int FALLOC_FL_KEEP_SIZE = 1;
   public static final int FALLOC_FL_PUNCH_HOLE = 2;
   public static final int FALLOC_FL_ZERO_RANGE = 0x10;
@@ -82,6 +87,8 @@ public final class Posix {
 
   private static final int STATX_BASIC_STATS = 0x7ff;
   private static final int STATX_BTIME = 0x800;
+  private static final int STATX_MNT_ID = 0x1000;
+  private static final int STATX_MASK = STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID;
   private static final long STATX_SIZE = 256;
   private static final long STATFS_SIZE = 120;
 
@@ -146,6 +153,8 @@ public final class Posix {
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
   private static final MethodHandle OPEN_BY_HANDLE_AT = Native.errnoCall("open_by_handle_at",
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle FLOCK = Native.errnoCall("flock",
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle GETEUID = Native.call("geteuid", FunctionDescriptor.of(JAVA_INT));
   private static final MethodHandle GETEGID = Native.call("getegid", FunctionDescriptor.of(JAVA_INT));
   private static final MethodHandle GETPID = Native.call("getpid", FunctionDescriptor.of(JAVA_INT));
@@ -217,8 +226,7 @@ public final class Posix {
   public static Stat lstatatOrNull(int dirfd, byte[] path) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment buf = s.allocate(STATX_SIZE);
-      int rc = (int) STATX.invokeExact(s.errno(), dirfd, s.cstring(path), AT_SYMLINK_NOFOLLOW,
-          STATX_BASIC_STATS | STATX_BTIME, buf);
+      int rc = (int) STATX.invokeExact(s.errno(), dirfd, s.cstring(path), AT_SYMLINK_NOFOLLOW, STATX_MASK, buf);
       if (rc < 0 && s.lastErrno() == Errno.ENOENT) {
         return null;
       }
@@ -232,7 +240,7 @@ public final class Posix {
   private static Stat statx(int dirfd, byte[] path, int flags, String call) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment buf = s.allocate(STATX_SIZE);
-      int rc = (int) STATX.invokeExact(s.errno(), dirfd, s.cstring(path), flags, STATX_BASIC_STATS | STATX_BTIME, buf);
+      int rc = (int) STATX.invokeExact(s.errno(), dirfd, s.cstring(path), flags, STATX_MASK, buf);
       s.check(rc, call, path);
       return decodeStatx(buf);
     } catch (Throwable t) {
@@ -255,7 +263,8 @@ public final class Posix {
         timespec(b, 64),
         timespec(b, 112),
         timespec(b, 96),
-        timespec(b, 80));
+        timespec(b, 80),
+        b.get(JAVA_LONG, 144));
   }
 
   private static Timespec timespec(MemorySegment b, long offset) {
@@ -325,8 +334,7 @@ public final class Posix {
       times.set(JAVA_LONG, 8, atime.nanos());
       times.set(JAVA_LONG, 16, mtime.seconds());
       times.set(JAVA_LONG, 24, mtime.nanos());
-      MemorySegment name = path.length == 0 && (flags & AT_EMPTY_PATH) != 0 ? MemorySegment.NULL : s.cstring(path);
-      int rc = (int) UTIMENSAT.invokeExact(s.errno(), dirfd, name, times, flags & ~AT_EMPTY_PATH);
+      int rc = (int) UTIMENSAT.invokeExact(s.errno(), dirfd, s.cstring(path), times, flags);
       s.check(rc, "utimensat", path);
     } catch (Throwable t) {
       throw Native.propagate(t);
@@ -583,6 +591,15 @@ public final class Posix {
   public static int ioctl(int fd, long request, MemorySegment arg) throws PosixException {
     try (Scratch s = Scratch.open()) {
       return s.check((int) IOCTL_PTR.invokeExact(s.errno(), fd, request, arg), "ioctl", null);
+    } catch (Throwable t) {
+      throw Native.propagate(t);
+    }
+  }
+
+  /** {@code flock(2)}; with {@link #LOCK_NB} a held lock fails with EWOULDBLOCK (EAGAIN). */
+  public static void flock(int fd, int operation) throws PosixException {
+    try (Scratch s = Scratch.open()) {
+      s.check((int) FLOCK.invokeExact(s.errno(), fd, operation), "flock", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }

@@ -27,6 +27,14 @@ public class PosixException extends IOException {
     this.path = path;
   }
 
+  /** For subclasses that word their own message, such as option errors. */
+  protected PosixException(String message, int errno, String call, String path) {
+    super(message);
+    this.errno = errno;
+    this.call = call;
+    this.path = path;
+  }
+
   private static String message(int errno, String call, String path) {
     String where = path == null ? call : call + "(" + path + ")";
     return where + ": " + Errno.name(errno) + " (" + Errno.describe(errno) + ")";

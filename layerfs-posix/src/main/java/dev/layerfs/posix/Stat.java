@@ -15,7 +15,8 @@ public record Stat(
     Timespec atime,
     Timespec mtime,
     Timespec ctime,
-    Timespec btime) {
+    Timespec btime,
+    long mountId) {
 
   /** The file type bits ({@code mode & S_IFMT}). */
   public int type() {
@@ -44,14 +45,14 @@ public record Stat(
   }
 
   public Stat withIno(long newIno) {
-    return new Stat(dev, newIno, mode, nlink, uid, gid, rdev, size, blksize, blocks, atime, mtime, ctime, btime);
+    return new Stat(dev, newIno, mode, nlink, uid, gid, rdev, size, blksize, blocks, atime, mtime, ctime, btime, mountId);
   }
 
   public Stat withDevIno(long newDev, long newIno) {
-    return new Stat(newDev, newIno, mode, nlink, uid, gid, rdev, size, blksize, blocks, atime, mtime, ctime, btime);
+    return new Stat(newDev, newIno, mode, nlink, uid, gid, rdev, size, blksize, blocks, atime, mtime, ctime, btime, mountId);
   }
 
   public Stat withNlink(int newNlink) {
-    return new Stat(dev, ino, mode, newNlink, uid, gid, rdev, size, blksize, blocks, atime, mtime, ctime, btime);
+    return new Stat(dev, ino, mode, newNlink, uid, gid, rdev, size, blksize, blocks, atime, mtime, ctime, btime, mountId);
   }
 }

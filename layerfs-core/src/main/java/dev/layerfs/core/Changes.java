@@ -1,0 +1,363 @@
+package dev.layerfs.core;
+
+import dev.layerfs.core.Node.Lower;
+import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.Names;
+import dev.layerfs.posix.Posix;
+import dev.layerfs.posix.PosixException;
+import dev.layerfs.posix.Stat;
+import dev.layerfs.posix.Timespec;
+import dev.layerfs.posix.Xattrs;
+
+/**
+ * Creates, removes and changes names and attributes in the upper layer the way the kernel's overlay does: new
+ * objects go straight into upper unless a whiteout holds the name (then they are built in the work dir and swapped
+ * in), and removals leave a whiteout wherever a lower layer still has the name.
+ *
+ * <p>Every change to a directory's entries holds that directory's write lock.
+ */
+final class Changes {
+  private final Overlay o;
+
+  Changes(Overlay overlay) {
+    this.o = overlay;
+  }
+
+  // ---------------------------------------------------------------- creating
+
+  Node make(Node dir, byte[] name, int mode, long rdev, byte[] target, Caller caller, String call)
+      throws PosixException {
+    o.copyUp.ensureUpper(dir, true);
+    dir.dirLock.writeLock().lock();
+    try {
+      checkAbsent(dir, name, call);
+      return new Creation(dir, name, mode, caller).make(rdev, target);
+    } finally {
+      dir.dirLock.writeLock().unlock();
+    }
+  }
+
+  OpenFile createFile(Node dir, byte[] name, int flags, int mode, Caller caller) throws PosixException {
+    o.copyUp.ensureUpper(dir, true);
+    dir.dirLock.writeLock().lock();
+    Node existing;
+    try {
+      existing = o.lookups.childOrNull(dir, name);
+      if (existing == null) {
+        Creation c = new Creation(dir, name, Posix.S_IFREG | (mode & 07777), caller);
+        return c.createOpen(flags);
+      }
+      if ((flags & Posix.O_EXCL) != 0) {
+        throw new PosixException(Errno.EEXIST, "create", o.pathOf(existing));
+      }
+    } finally {
+      dir.dirLock.writeLock().unlock();
+    }
+    return OpenFile.open(o, existing, flags & ~(Posix.O_CREAT | Posix.O_EXCL));
+  }
+
+  Node link(Node source, Node dir, byte[] name) throws PosixException {
+    o.copyUp.ensureUpper(source, true);
+    o.copyUp.ensureUpper(dir, true);
+    dir.dirLock.writeLock().lock();
+    try {
+      checkAbsent(dir, name, "link");
+      if (source.lowers.length > 0) {
+        o.copyUp.markImpure(dir, o.lookups.path(dir));
+      }
+      return new Creation(dir, name, source.type, null).link(source);
+    } finally {
+      dir.dirLock.writeLock().unlock();
+    }
+  }
+
+  private void checkAbsent(Node dir, byte[] name, String call) throws PosixException {
+    Node existing = o.lookups.childOrNull(dir, name);
+    if (existing != null) {
+      throw new PosixException(Errno.EEXIST, call, o.pathOf(existing));
+    }
+  }
+
+  /**
+   * One new object: made in place in upper, or, where a whiteout holds the name, made in the work dir and
+   * swapped in (a directory made over a whiteout is opaque, so the deleted lower one stays hidden).
+   */
+  private final class Creation {
+    final Node dir;
+    final byte[] name;
+    final int mode;
+    final Caller caller;
+    final byte[] path;
+    final boolean overWhiteout;
+    final Stat parent;
+
+    Creation(Node dir, byte[] name, int mode, Caller caller) throws PosixException {
+      this.dir = dir;
+      this.name = name;
+      this.caller = caller;
+      this.path = Names.join(o.lookups.path(dir), name);
+      this.parent = o.upper.stat(o.lookups.path(dir));
+      this.overWhiteout = dir.lowers.length > 0 && isWhiteoutInUpper(path);
+      int perms = caller == null ? mode & 07777 : mode & 07777 & ~caller.umask();
+      boolean sgidDir = (mode & Posix.S_IFMT) == Posix.S_IFDIR && (parent.mode() & Posix.S_ISGID) != 0;
+      this.mode = (mode & Posix.S_IFMT) | perms | (sgidDir ? Posix.S_ISGID : 0);
+    }
+
+    Node make(long rdev, byte[] target) throws PosixException {
+      int type = mode & Posix.S_IFMT;
+      boolean opaque = type == Posix.S_IFDIR
+          && (overWhiteout || (dir.isMerged() && o.options.redirectDir() == OverlayOptions.RedirectDir.ON));
+      try (Layer.Location at = where()) {
+        switch (type) {
+          case Posix.S_IFDIR -> Posix.mkdirat(at.dirfd(), at.name(), mode & 07777);
+          case Posix.S_IFLNK -> Posix.symlinkat(target, at.dirfd(), at.name());
+          case Posix.S_IFREG -> Posix.closeQuietly(
+              Posix.openat(at.dirfd(), at.name(), Posix.O_CREAT | Posix.O_EXCL | Posix.O_WRONLY, mode & 07777));
+          default -> Posix.mknodat(at.dirfd(), at.name(), mode, rdev);
+        }
+        try {
+          settle(at, -1);
+          if (opaque) {
+            Xattrs.set(at.dirfd(), at.name(), o.xattrs.opaque, OverlayXattrs.YES, 0);
+          }
+          Stat st = Posix.lstatat(at.dirfd(), at.name());
+          publish(at);
+          return added(st.ino(), new Lower[0]);
+        } catch (PosixException e) {
+          discard(at);
+          throw e;
+        }
+      }
+    }
+
+    OpenFile createOpen(int flags) throws PosixException {
+      int keep = Posix.O_ACCMODE | Posix.O_APPEND | Posix.O_DSYNC | Posix.O_SYNC | Posix.O_DIRECT | Posix.O_NOATIME;
+      int access = (flags & Posix.O_ACCMODE) == Posix.O_RDONLY ? (flags & keep) | Posix.O_RDWR : flags & keep;
+      try (Layer.Location at = where()) {
+        int fd = Posix.openat(at.dirfd(), at.name(), access | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW,
+            mode & 07777);
+        try {
+          settle(at, fd);
+          Stat st = Posix.fstat(fd);
+          publish(at);
+          Node node = added(st.ino(), new Lower[0]);
+          return new OpenFile(o, node, fd, flags, false);
+        } catch (PosixException e) {
+          Posix.closeQuietly(fd);
+          discard(at);
+          throw e;
+        }
+      }
+    }
+
+    Node link(Node source) throws PosixException {
+      try (Layer.Location src = o.upper.locate(o.lookups.path(source));
+          Layer.Location at = where()) {
+        Posix.linkat(src.dirfd(), src.name(), at.dirfd(), at.name(), 0);
+        publish(at);
+      }
+      Node node = new Node(dir, name, source.type, source.lowers, true);
+      node.ino = source.ino;
+      o.lookups.insert(dir, node);
+      return node;
+    }
+
+    /** Where to make the object: in place, or under a fresh name in the work dir when a whiteout holds it. */
+    private Layer.Location where() throws PosixException {
+      return overWhiteout ? new Layer.Location(o.work.fd, o.work.tempName(), -1) : o.upper.locate(path);
+    }
+
+    /**
+     * Gives the object the caller's owner (the parent's group under a setgid parent) and the exact mode: the
+     * process umask, a build in the work dir and chown all may have changed what the system call made.
+     */
+    private void settle(Layer.Location at, int fd) throws PosixException {
+      if (caller == null) {
+        return;
+      }
+      boolean parentSgid = (parent.mode() & Posix.S_ISGID) != 0;
+      int gid = parentSgid ? parent.gid() : caller.gid();
+      int madeGid = parentSgid && !overWhiteout ? parent.gid() : Posix.getegid();
+      if (caller.uid() != Posix.geteuid() || gid != madeGid) {
+        if (fd >= 0) {
+          Posix.fchownat(fd, new byte[0], caller.uid(), gid, Posix.AT_EMPTY_PATH);
+        } else {
+          Posix.fchownat(at.dirfd(), at.name(), caller.uid(), gid, Posix.AT_SYMLINK_NOFOLLOW);
+        }
+      }
+      int perms = mode & 07777;
+      boolean symlink = (mode & Posix.S_IFMT) == Posix.S_IFLNK;
+      if (!symlink && ((perms & o.processUmask) != 0 || (perms & (Posix.S_ISUID | Posix.S_ISGID)) != 0)) {
+        if (fd >= 0) {
+          Posix.fchmod(fd, perms);
+        } else {
+          Posix.fchmodat(at.dirfd(), at.name(), perms);
+        }
+      }
+    }
+
+    /** Moves an object built in the work dir over the whiteout; a directory is exchanged so it stays atomic. */
+    private void publish(Layer.Location at) throws PosixException {
+      if (!overWhiteout) {
+        return;
+      }
+      try (Layer.Location dest = o.upper.locate(path)) {
+        if ((mode & Posix.S_IFMT) == Posix.S_IFDIR) {
+          Posix.renameat2(at.dirfd(), at.name(), dest.dirfd(), dest.name(), Posix.RENAME_EXCHANGE);
+          Posix.unlinkat(at.dirfd(), at.name(), 0);
+        } else {
+          Posix.renameat2(at.dirfd(), at.name(), dest.dirfd(), dest.name(), 0);
+        }
+      }
+    }
+
+    private void discard(Layer.Location at) {
+      try {
+        WorkDir.removeTree(at.dirfd(), at.name());
+      } catch (PosixException ignored) {
+        // A leftover in upper is found by the next lookup; one in work is cleaned at the next start.
+      }
+    }
+
+    private Node added(long upperIno, Lower[] lowers) {
+      Node node = new Node(dir, name, mode & Posix.S_IFMT, lowers, true);
+      node.ino = o.inodes.map(o.upper, upperIno);
+      node.opaque = (mode & Posix.S_IFMT) == Posix.S_IFDIR;
+      o.lookups.insert(dir, node);
+      return node;
+    }
+  }
+
+  private boolean isWhiteoutInUpper(byte[] path) throws PosixException {
+    Stat st = o.upper.statOrNull(path);
+    return st != null && o.lookups.isWhiteout(o.upper, path, st);
+  }
+
+  // ---------------------------------------------------------------- removing
+
+  void remove(Node dir, byte[] name, boolean directory) throws PosixException {
+    String call = directory ? "rmdir" : "unlink";
+    o.copyUp.ensureUpper(dir, true);
+    dir.dirLock.writeLock().lock();
+    try {
+      Node node = o.lookups.child(dir, name, call);
+      if (node.isDirectory() != directory) {
+        throw new PosixException(directory ? Errno.ENOTDIR : Errno.EISDIR, call, o.pathOf(node));
+      }
+      DirectoryListing listing = directory ? emptyDirectory(node, call) : null;
+      boolean lowerBelow = !node.inUpper || o.lookups.lowerPositive(dir, name);
+      byte[] path = Names.join(o.lookups.path(dir), name);
+      try (Layer.Location at = o.upper.locate(path)) {
+        if (!lowerBelow) {
+          if (listing != null) {
+            removeWhiteouts(at, listing);
+          }
+          Posix.unlinkat(at.dirfd(), at.name(), directory ? Posix.AT_REMOVEDIR : 0);
+        } else {
+          replaceWithWhiteout(at, node.inUpper && directory, node.inUpper);
+        }
+      }
+      o.lookups.detach(dir, name);
+    } finally {
+      dir.dirLock.writeLock().unlock();
+    }
+  }
+
+  /** Checks a directory shows nothing (its whiteouts do not count) and answers its listing. */
+  DirectoryListing emptyDirectory(Node node, String call) throws PosixException {
+    DirectoryListing listing = MergedDirectory.list(o, node);
+    if (listing.visibleCount() > 0) {
+      throw new PosixException(Errno.ENOTEMPTY, call, o.pathOf(node));
+    }
+    return listing;
+  }
+
+  /**
+   * Puts a whiteout at {@code at}: over an upper file in one rename; an upper directory is exchanged with it and
+   * then removed from the work dir with the whiteouts it held.
+   */
+  void replaceWithWhiteout(Layer.Location at, boolean upperDirectory, boolean upperExists) throws PosixException {
+    byte[] wh = o.work.newWhiteout();
+    if (upperDirectory) {
+      Posix.renameat2(o.work.fd, wh, at.dirfd(), at.name(), Posix.RENAME_EXCHANGE);
+      o.work.remove(wh);
+    } else {
+      Posix.renameat2(o.work.fd, wh, at.dirfd(), at.name(), upperExists ? 0 : Posix.RENAME_NOREPLACE);
+    }
+  }
+
+  void removeWhiteouts(Layer.Location dir, DirectoryListing listing) throws PosixException {
+    if (listing.upperWhiteouts().isEmpty()) {
+      return;
+    }
+    int fd = Posix.openat(dir.dirfd(), dir.name(), Posix.O_PATH | Posix.O_DIRECTORY | Posix.O_NOFOLLOW);
+    try {
+      for (byte[] wh : listing.upperWhiteouts()) {
+        Posix.unlinkat(fd, wh, 0);
+      }
+    } finally {
+      Posix.closeQuietly(fd);
+    }
+  }
+
+  // ---------------------------------------------------------------- attributes
+
+  Stat setattr(Node node, SetAttr change) throws PosixException {
+    if (change.size() != SetAttr.KEEP) {
+      if (node.isDirectory()) {
+        throw new PosixException(Errno.EISDIR, "truncate", o.pathOf(node));
+      }
+      if (node.type != Posix.S_IFREG) {
+        throw new PosixException(Errno.EINVAL, "truncate", o.pathOf(node));
+      }
+    }
+    if (change.mode() != SetAttr.KEEP && node.type == Posix.S_IFLNK) {
+      throw new PosixException(Errno.EOPNOTSUPP, "chmod", o.pathOf(node));
+    }
+    o.copyUp.ensureUpper(node, change.size() != 0);
+    try (Layer.Location at = o.upper.locate(o.lookups.path(node))) {
+      if (change.mode() != SetAttr.KEEP) {
+        Posix.fchmodat(at.dirfd(), at.name(), change.mode() & 07777);
+      }
+      if (change.uid() != SetAttr.KEEP || change.gid() != SetAttr.KEEP) {
+        Posix.fchownat(at.dirfd(), at.name(), change.uid(), change.gid(), Posix.AT_SYMLINK_NOFOLLOW);
+      }
+      if (change.size() != SetAttr.KEEP) {
+        int fd = Posix.openat(at.dirfd(), at.name(), Posix.O_WRONLY | Posix.O_NOFOLLOW);
+        try {
+          Posix.ftruncate(fd, change.size());
+        } finally {
+          Posix.closeQuietly(fd);
+        }
+      }
+      if (change.changesTimes()) {
+        Timespec atime = change.atime() == null ? Timespec.OMIT : change.atime();
+        Timespec mtime = change.mtime() == null ? Timespec.OMIT : change.mtime();
+        Posix.utimensat(at.dirfd(), at.name(), atime, mtime, Posix.AT_SYMLINK_NOFOLLOW);
+      }
+    }
+    return o.lookups.attributes(node);
+  }
+
+  void setxattr(Node node, String name, byte[] value, int flags) throws PosixException {
+    o.copyUp.ensureUpper(node, true);
+    try (Layer.Location at = o.upper.locate(o.lookups.path(node))) {
+      Xattrs.set(at.dirfd(), at.name(), o.xattrs.toReal(name), value, flags);
+    }
+  }
+
+  /** Removes an xattr; one the object does not have is ENODATA without a copy-up, as in the kernel. */
+  void removexattr(Node node, String name) throws PosixException {
+    String real = o.xattrs.toReal(name);
+    Overlay.Location top = o.lookups.top(node);
+    try (Layer.Location at = top.layer().locate(top.path())) {
+      if (Xattrs.get(at.dirfd(), at.name(), real) == null) {
+        throw new PosixException(Errno.ENODATA, "removexattr " + name, o.pathOf(node));
+      }
+    }
+    o.copyUp.ensureUpper(node, true);
+    try (Layer.Location at = o.upper.locate(o.lookups.path(node))) {
+      Xattrs.remove(at.dirfd(), at.name(), real);
+    }
+  }
+}

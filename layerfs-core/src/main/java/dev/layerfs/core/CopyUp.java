@@ -1,0 +1,338 @@
+package dev.layerfs.core;
+
+import dev.layerfs.core.Node.Lower;
+import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.FileHandle;
+import dev.layerfs.posix.Names;
+import dev.layerfs.posix.Posix;
+import dev.layerfs.posix.PosixException;
+import dev.layerfs.posix.Stat;
+import dev.layerfs.posix.Xattrs;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Copies a lower object into the upper layer before its first change, as the kernel's {@code ovl_copy_up} does:
+ * ancestors first, the object built in the work dir (an {@code O_TMPFILE} for regular files, a {@code #hex} name
+ * otherwise), then linked or renamed into place in one step, so a crash never shows a partial copy.
+ *
+ * <p>Order of the metadata follows the kernel: the parent is marked impure, data is copied (reflink, else
+ * {@code copy_file_range} over the data regions only, so holes stay holes), then xattrs except the overlay's own,
+ * the origin handle, mode, owner and last atime/mtime; the upper parent's times are restored afterwards.
+ *
+ * <p>Each node's copy-up is serialized on the node; the data copy runs without the directory lock, which is taken
+ * only for the final link or rename.
+ */
+final class CopyUp {
+  private static final long CHUNK = 1 << 20;
+  private static final byte[] EMPTY = new byte[0];
+
+  private final Overlay o;
+
+  CopyUp(Overlay overlay) {
+    this.o = overlay;
+  }
+
+  /** Makes sure {@code node} has an upper copy; with {@code data} false a regular file is copied empty (O_TRUNC). */
+  void ensureUpper(Node node, boolean data) throws PosixException {
+    if (node.inUpper) {
+      return;
+    }
+    if (node.dead) {
+      throw new PosixException(Errno.ENOENT, "copy-up", node.toString(), "the name was removed");
+    }
+    Node parent = node.parent;
+    ensureUpper(parent, true);
+    synchronized (node) {
+      if (!node.inUpper) {
+        copy(node, parent, data);
+      }
+    }
+  }
+
+  private void copy(Node node, Node parent, boolean data) throws PosixException {
+    Lower src = node.lowers[0];
+    Stat st = src.layer().stat(src.path());
+    byte[] parentPath = o.lookups.path(parent);
+    Stat parentStat = o.upper.stat(parentPath);
+    byte[] origin = node.isDirectory() || st.nlink() == 1 ? originOf(src.layer(), src.path()) : null;
+    if (origin != null) {
+      markImpure(parent, parentPath);
+    }
+    int parentFd = o.upper.open(parentPath, Posix.O_PATH | Posix.O_DIRECTORY, 0);
+    try {
+      long upperIno = st.isRegularFile() ? copyRegular(node, parent, parentFd, src, st, origin, data)
+          : copyOther(node, parent, parentFd, src, st, origin);
+      if (upperIno < 0) {
+        return;
+      }
+      if (origin == null && !node.isDirectory()) {
+        node.ino = o.inodes.map(o.upper, upperIno);
+      }
+      node.inUpper = true;
+      Posix.utimensat(parentFd, EMPTY, parentStat.atime(), parentStat.mtime(), Posix.AT_EMPTY_PATH);
+    } finally {
+      Posix.closeQuietly(parentFd);
+    }
+  }
+
+  /** Answers the upper inode, or -1 when the name was removed meanwhile and the copy was dropped. */
+  private long copyRegular(Node node, Node parent, int parentFd, Lower src, Stat st, byte[] origin, boolean data)
+      throws PosixException {
+    int tmp = o.work.openTmpfile(st.mode() & 07777);
+    if (tmp < 0) {
+      return copyOther(node, parent, parentFd, src, st, origin);
+    }
+    try {
+      if (data) {
+        copyData(src, tmp, st.size());
+      }
+      copyMetadata(src, st, tmp, EMPTY, origin);
+      if (data && st.size() > 0 && !o.options.volatileWrites()) {
+        Posix.fsync(tmp);
+      }
+      parent.dirLock.writeLock().lock();
+      try {
+        if (node.dead) {
+          return -1;
+        }
+        WorkDir.linkTmpfile(tmp, parentFd, node.name);
+      } finally {
+        parent.dirLock.writeLock().unlock();
+      }
+      return Posix.fstat(tmp).ino();
+    } finally {
+      Posix.closeQuietly(tmp);
+    }
+  }
+
+  private long copyOther(Node node, Node parent, int parentFd, Lower src, Stat st, byte[] origin)
+      throws PosixException {
+    byte[] tmp = o.work.tempName();
+    int wd = o.work.fd;
+    try {
+      switch (st.type()) {
+        case Posix.S_IFDIR -> Posix.mkdirat(wd, tmp, 0);
+        case Posix.S_IFLNK -> Posix.symlinkat(src.layer().readlink(src.path()), wd, tmp);
+        case Posix.S_IFREG -> {
+          int fd = Posix.openat(wd, tmp, Posix.O_CREAT | Posix.O_EXCL | Posix.O_RDWR, 0);
+          try {
+            copyData(src, fd, st.size());
+            if (st.size() > 0 && !o.options.volatileWrites()) {
+              Posix.fsync(fd);
+            }
+          } finally {
+            Posix.closeQuietly(fd);
+          }
+        }
+        default -> Posix.mknodat(wd, tmp, st.type(), st.rdev());
+      }
+      copyMetadata(src, st, wd, tmp, origin);
+      parent.dirLock.writeLock().lock();
+      try {
+        if (node.dead) {
+          o.work.remove(tmp);
+          return -1;
+        }
+        Posix.renameat2(wd, tmp, parentFd, node.name, Posix.RENAME_NOREPLACE);
+      } finally {
+        parent.dirLock.writeLock().unlock();
+      }
+      return Posix.lstatat(parentFd, node.name).ino();
+    } catch (PosixException e) {
+      removeQuietly(tmp);
+      throw e;
+    }
+  }
+
+  private void removeQuietly(byte[] tmp) {
+    try {
+      o.work.remove(tmp);
+    } catch (PosixException ignored) {
+      // Cleaned at the next start.
+    }
+  }
+
+  /** Copies the data regions of a lower file; the holes between them stay holes. */
+  private void copyData(Lower src, int out, long size) throws PosixException {
+    if (size == 0) {
+      return;
+    }
+    int in = src.layer().open(src.path(), Posix.O_RDONLY, 0);
+    try {
+      if (reflink(in, out)) {
+        return;
+      }
+      long pos = 0;
+      while (pos < size) {
+        long start = seek(in, pos, Posix.SEEK_DATA, size);
+        if (start >= size) {
+          break;
+        }
+        long end = Math.min(size, seek(in, start, Posix.SEEK_HOLE, size));
+        copyRange(in, out, start, end);
+        pos = end;
+      }
+      Posix.ftruncate(out, size);
+    } finally {
+      Posix.closeQuietly(in);
+    }
+  }
+
+  private static boolean reflink(int in, int out) throws PosixException {
+    try {
+      Posix.ioctl(out, Posix.FICLONE, in);
+      return true;
+    } catch (PosixException e) {
+      int err = e.errno();
+      if (err == Errno.EOPNOTSUPP || err == Errno.EXDEV || err == Errno.EINVAL || err == Errno.ENOTTY
+          || err == Errno.EBADF || err == Errno.EPERM) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** SEEK_DATA/SEEK_HOLE, with "no more data" as {@code size} and no hole support as "all data". */
+  private static long seek(int fd, long from, int whence, long size) throws PosixException {
+    try {
+      return Posix.lseek(fd, from, whence);
+    } catch (PosixException e) {
+      if (e.errno() == Errno.ENXIO) {
+        return size;
+      }
+      if (e.errno() == Errno.EINVAL) {
+        return whence == Posix.SEEK_DATA ? from : size;
+      }
+      throw e;
+    }
+  }
+
+  /** Copies [start, end) with {@code copy_file_range}, falling back to read and write between filesystems. */
+  static void copyRange(int in, int out, long start, long end) throws PosixException {
+    long pos = start;
+    while (pos < end) {
+      long n;
+      try {
+        n = Posix.copyFileRange(in, pos, out, pos, Math.min(end - pos, 1L << 30));
+      } catch (PosixException e) {
+        if (e.errno() != Errno.EXDEV && e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.EINVAL
+            && e.errno() != Errno.ENOSYS) {
+          throw e;
+        }
+        copyByReading(in, out, pos, end);
+        return;
+      }
+      if (n == 0) {
+        return;
+      }
+      pos += n;
+    }
+  }
+
+  private static void copyByReading(int in, int out, long start, long end) throws PosixException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment buf = arena.allocate(CHUNK);
+      long pos = start;
+      while (pos < end) {
+        long n = Posix.pread(in, buf.asSlice(0, Math.min(CHUNK, end - pos)), pos);
+        if (n == 0) {
+          return;
+        }
+        long written = 0;
+        while (written < n) {
+          written += Posix.pwrite(out, buf.asSlice(written, n - written), pos + written);
+        }
+        pos += n;
+      }
+    }
+  }
+
+  /**
+   * Xattrs, origin, mode, owner, times, in the kernel's order; {@code name} empty means the descriptor itself.
+   * Without privilege, owners and privileged xattrs that cannot be set are left as the process makes them.
+   */
+  private void copyMetadata(Lower src, Stat st, int dirfd, byte[] name, byte[] origin) throws PosixException {
+    copyXattrs(src, dirfd, name);
+    if (origin != null) {
+      Xattrs.set(dirfd, name, o.xattrs.origin, origin, 0);
+    }
+    if (!st.isSymlink()) {
+      if (name.length == 0) {
+        Posix.fchmod(dirfd, st.permissions());
+      } else {
+        Posix.fchmodat(dirfd, name, st.permissions());
+      }
+    }
+    chown(dirfd, name, st.uid(), st.gid());
+    Posix.utimensat(dirfd, name, st.atime(), st.mtime(),
+        name.length == 0 ? Posix.AT_EMPTY_PATH : Posix.AT_SYMLINK_NOFOLLOW);
+  }
+
+  void chown(int dirfd, byte[] name, int uid, int gid) throws PosixException {
+    int flags = name.length == 0 ? Posix.AT_EMPTY_PATH : Posix.AT_SYMLINK_NOFOLLOW;
+    try {
+      Posix.fchownat(dirfd, name, uid, gid, flags);
+    } catch (PosixException e) {
+      if (o.privileged || e.errno() != Errno.EPERM) {
+        throw e;
+      }
+    }
+  }
+
+  /** Copies every xattr the overlay does not own, escaped ones included, as the kernel's copy-up does. */
+  void copyXattrs(Lower src, int dirfd, byte[] name) throws PosixException {
+    try (Layer.Location at = src.layer().locate(src.path())) {
+      for (String attr : Xattrs.list(at.dirfd(), at.name())) {
+        if (o.xattrs.isPrivate(attr)) {
+          continue;
+        }
+        byte[] value = Xattrs.get(at.dirfd(), at.name(), attr);
+        if (value == null) {
+          continue;
+        }
+        try {
+          Xattrs.set(dirfd, name, attr, value, 0);
+        } catch (PosixException e) {
+          boolean tolerated = e.errno() == Errno.EOPNOTSUPP || (!o.privileged && e.errno() == Errno.EPERM);
+          if (!tolerated) {
+            throw e;
+          }
+        }
+      }
+    } catch (PosixException e) {
+      if (e.errno() != Errno.EOPNOTSUPP) {
+        throw e;
+      }
+    }
+  }
+
+  /** The origin value for a lower object: its handle, or empty when its filesystem has no handles. */
+  byte[] originOf(Layer layer, byte[] path) throws PosixException {
+    FileHandle fh;
+    try (Layer.Location at = layer.locate(path)) {
+      fh = Posix.nameToHandleAt(at.dirfd(), at.name(), 0);
+    }
+    return fh == null ? EMPTY : Origin.encode(fh, layer.fsUuid());
+  }
+
+  /** Marks an upper directory impure: it holds entries whose inode numbers come from their origin. */
+  void markImpure(Node dir, byte[] dirPath) throws PosixException {
+    if (dir.impure) {
+      return;
+    }
+    try (Layer.Location at = o.upper.locate(dirPath)) {
+      Xattrs.set(at.dirfd(), at.name(), o.xattrs.impure, OverlayXattrs.YES, 0);
+    }
+    dir.impure = true;
+  }
+
+  /** Records the origin of a merged upper directory that lacks one, as the kernel's lookup does. */
+  void fixOrigin(Node parent, byte[] path, Lower lower) throws PosixException {
+    byte[] origin = originOf(lower.layer(), lower.path());
+    try (Layer.Location at = o.upper.locate(path)) {
+      Xattrs.set(at.dirfd(), at.name(), o.xattrs.origin, origin, 0);
+    }
+    markImpure(parent, o.lookups.path(parent));
+  }
+}

@@ -1,0 +1,440 @@
+package dev.layerfs.core;
+
+import dev.layerfs.core.Node.Lower;
+import dev.layerfs.core.Node.Name;
+import dev.layerfs.core.Overlay.Location;
+import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.FileHandle;
+import dev.layerfs.posix.Names;
+import dev.layerfs.posix.Posix;
+import dev.layerfs.posix.PosixException;
+import dev.layerfs.posix.Stat;
+import dev.layerfs.posix.Xattrs;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Finds names through the layers as the kernel's {@code ovl_lookup} does: upper first, then each lower layer,
+ * stopping at a whiteout, an opaque directory or a non-directory, and following {@code overlay.redirect}.
+ *
+ * <p>Besides the kernel's whiteouts (character device 0/0, and empty files marked {@code overlay.whiteout}), lower
+ * layers may use the OCI convention of fuse-overlayfs: a {@code .wh.NAME} file hides NAME, and a
+ * {@code .wh..wh..opq} file makes its directory opaque.
+ */
+final class Lookups {
+  static final byte[] WH_PREFIX = Names.bytes(".wh.");
+  static final byte[] WH_OPAQUE = Names.bytes(".wh..wh..opq");
+
+  private final Overlay o;
+
+  Lookups(Overlay overlay) {
+    this.o = overlay;
+  }
+
+  Node root() throws PosixException {
+    Lower[] lowers = new Lower[o.lowers.length];
+    for (int i = 0; i < lowers.length; i++) {
+      Layer layer = o.lowers[i];
+      Stat st = Posix.fstat(layer.rootFd);
+      DirMarks marks = DirMarks.read(o, layer, new byte[0]);
+      lowers[i] = new Lower(layer, new byte[0], st.ino(), st.nlink(), marks.xwhiteouts());
+    }
+    Node root = new Node(null, null, Posix.S_IFDIR, lowers, o.upper != null);
+    if (o.upper != null) {
+      root.ino = Posix.fstat(o.upper.rootFd).ino();
+      root.impure = DirMarks.read(o, o.upper, new byte[0]).impure();
+    } else {
+      root.ino = o.inodes.map(lowers[0].layer(), lowers[0].ino());
+    }
+    root.refs.set(1);
+    return root;
+  }
+
+  Node child(Node dir, byte[] name, String call) throws PosixException {
+    Node node = childOrNull(dir, name);
+    if (node == null) {
+      throw new PosixException(Errno.ENOENT, call, "/" + Names.printable(Names.join(path(dir), name)));
+    }
+    return node;
+  }
+
+  /** The cached node for a name, or the one the layers give, or null for no such name. */
+  Node childOrNull(Node dir, byte[] name) throws PosixException {
+    checkAlive(dir, "lookup");
+    Name key = new Name(name);
+    Node cached = dir.children.get(key);
+    if (cached != null) {
+      cached.recentlyUsed = true;
+      return cached;
+    }
+    dir.dirLock.readLock().lock();
+    try {
+      cached = dir.children.get(key);
+      if (cached != null) {
+        return cached;
+      }
+      Node found = resolve(dir, name);
+      if (found == null) {
+        return null;
+      }
+      Node raced = dir.children.putIfAbsent(key, found);
+      if (raced != null) {
+        return raced;
+      }
+      o.cached(found);
+      return found;
+    } finally {
+      dir.dirLock.readLock().unlock();
+    }
+  }
+
+  /** Adds a node made by a create, link or rename to its directory's cache; call with the directory locked. */
+  void insert(Node dir, Node child) {
+    if (dir.children.put(new Name(child.name), child) == null) {
+      o.cached(child);
+    }
+  }
+
+  /** Forgets a name whose object was removed or replaced; open handles keep the node itself. */
+  void detach(Node dir, byte[] name) {
+    Node gone = dir.children.remove(new Name(name));
+    if (gone != null) {
+      gone.dead = true;
+      o.uncached(1);
+    }
+  }
+
+  /** Asks the layers what {@code name} in {@code dir} is, ignoring the cache. */
+  Node resolve(Node dir, byte[] name) throws PosixException {
+    byte[] path = Names.join(path(dir), name);
+    Stat upperStat = null;
+    DirMarks upperMarks = DirMarks.NONE;
+    if (dir.inUpper) {
+      upperStat = o.upper.statOrNull(path);
+      if (upperStat != null) {
+        if (isWhiteout(o.upper, path, upperStat)) {
+          return null;
+        }
+        if (!upperStat.isDirectory()) {
+          return upperNonDirectory(dir, name, path, upperStat);
+        }
+        upperMarks = DirMarks.read(o, o.upper, path);
+      }
+    }
+    boolean searchLowers = upperStat == null || !upperMarks.opaque();
+    LowerSearch search = new LowerSearch(dir, name, upperStat != null);
+    if (searchLowers) {
+      byte[] redirect = upperStat != null ? followedRedirect(upperMarks, path) : null;
+      search.run(dir.lowers, redirect != null ? redirect : name);
+    }
+    if (search.nonDirectory != null) {
+      return search.nonDirectory;
+    }
+    Lower[] found = search.dirs.toArray(new Lower[0]);
+    if (upperStat == null) {
+      if (found.length == 0) {
+        return null;
+      }
+      Node node = new Node(dir, name, Posix.S_IFDIR, found, false);
+      node.ino = o.inodes.map(found[0].layer(), found[0].ino());
+      return node;
+    }
+    Node node = new Node(dir, name, Posix.S_IFDIR, found, true);
+    node.opaque = upperMarks.opaque();
+    node.redirect = upperMarks.redirect();
+    node.impure = upperMarks.impure();
+    if (found.length > 0) {
+      node.ino = o.inodes.map(found[0].layer(), found[0].ino());
+      if (!upperMarks.origin() && o.work != null) {
+        o.copyUp.fixOrigin(dir, path, found[0]);
+      }
+    } else {
+      node.ino = o.inodes.map(o.upper, upperStat.ino());
+    }
+    return node;
+  }
+
+  private byte[] followedRedirect(DirMarks marks, byte[] path) throws PosixException {
+    if (marks.redirect() == null) {
+      return null;
+    }
+    if (!o.options.redirectDir().follows()) {
+      throw new PosixException(Errno.EPERM, "lookup", "/" + Names.printable(path),
+          "refusing to follow redirect (redirect_dir=" + o.options.redirectDir().name().toLowerCase() + ")");
+    }
+    return marks.redirect();
+  }
+
+  /** An upper non-directory: its inode number is its origin's when the origin can still be found. */
+  private Node upperNonDirectory(Node dir, byte[] name, byte[] path, Stat st) throws PosixException {
+    byte[] originValue = OverlayXattrs.read(o.upper.rootFd, path, o.xattrs.origin);
+    Lower origin = originValue == null || originValue.length == 0 ? null : findOrigin(dir, name, originValue);
+    Node node = new Node(dir, name, st.type(), origin == null ? new Lower[0] : new Lower[] {origin}, true);
+    node.ino = origin != null ? o.inodes.map(origin.layer(), origin.ino()) : o.inodes.map(o.upper, st.ino());
+    return node;
+  }
+
+  /**
+   * Finds the lower object an origin handle names: first where it most likely is (the same name below), which
+   * needs no privilege, then by opening the handle, which needs {@code CAP_DAC_READ_SEARCH}.
+   */
+  private Lower findOrigin(Node dir, byte[] name, byte[] value) throws PosixException {
+    Origin origin = Origin.decode(value);
+    if (origin == null) {
+      return null;
+    }
+    for (Lower base : dir.lowers) {
+      byte[] path = Names.join(base.path(), name);
+      Stat st = statOrNull(base.layer(), path);
+      if (st == null) {
+        continue;
+      }
+      FileHandle fh;
+      try (Layer.Location at = base.layer().locate(path)) {
+        fh = Posix.nameToHandleAt(at.dirfd(), at.name(), 0);
+      }
+      if (fh != null && origin.matches(fh)) {
+        return new Lower(base.layer(), path, st.ino(), st.nlink(), false);
+      }
+      break;
+    }
+    if (!o.privileged) {
+      return null;
+    }
+    for (Layer layer : o.lowers) {
+      try {
+        int fd = Posix.openByHandleAt(layer.rootFd, origin.handle(), Posix.O_PATH);
+        try {
+          Stat st = Posix.fstat(fd);
+          if (st.dev() == layer.dev) {
+            return new Lower(layer, null, st.ino(), st.nlink(), false);
+          }
+        } finally {
+          Posix.closeQuietly(fd);
+        }
+      } catch (PosixException e) {
+        // Not on this layer's filesystem, or gone: try the next layer.
+      }
+    }
+    return null;
+  }
+
+  /** True when a lower layer below {@code dir} shows {@code name}: removing the name then needs a whiteout. */
+  boolean lowerPositive(Node dir, byte[] name) throws PosixException {
+    for (Lower base : dir.lowers) {
+      byte[] path = Names.join(base.path(), name);
+      Stat st = statOrNull(base.layer(), path);
+      if (st != null) {
+        return !isWhiteout(base.layer(), path, st);
+      }
+      if (hasOciWhiteout(base.layer(), base.path(), name)) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** The merged attributes of a node. */
+  Stat attributes(Node node) throws PosixException {
+    Location at = top(node);
+    Stat st = at.layer().stat(at.path());
+    Stat mapped = st.withDevIno(o.upper != null ? o.upper.dev : o.lowers[0].dev, node.ino);
+    boolean merged = node.isDirectory() && (node.inUpper ? node.lowers.length > 0 : node.lowers.length > 1);
+    return merged ? mapped.withNlink(1) : mapped;
+  }
+
+  /** Where the object visible at a node is: its upper copy, or the top lower one. */
+  Location top(Node node) throws PosixException {
+    checkAlive(node, "stat");
+    if (node.inUpper) {
+      return new Location(o.upper, path(node));
+    }
+    Lower lower = node.lowers[0];
+    return new Location(lower.layer(), lower.path());
+  }
+
+  byte[] path(Node node) {
+    return node.path(o.pathGeneration);
+  }
+
+  private void checkAlive(Node node, String call) throws PosixException {
+    if (node.dead) {
+      throw new PosixException(Errno.ENOENT, call, node.toString(), "the name was removed");
+    }
+  }
+
+  /** A whiteout as the kernel sees one: a character device 0/0, or an empty file marked {@code overlay.whiteout}. */
+  boolean isWhiteout(Layer layer, byte[] path, Stat st) throws PosixException {
+    if (st.isCharDevice()) {
+      return st.rdev() == 0;
+    }
+    return st.isRegularFile() && st.size() == 0 && isXattrWhiteout(layer, path);
+  }
+
+  boolean isXattrWhiteout(Layer layer, byte[] path) throws PosixException {
+    try (Layer.Location at = layer.locate(path)) {
+      return OverlayXattrs.read(at.dirfd(), at.name(), o.xattrs.whiteout) != null;
+    }
+  }
+
+  static boolean hasOciWhiteout(Layer layer, byte[] dirPath, byte[] name) throws PosixException {
+    if (layer.isUpper()) {
+      return false;
+    }
+    byte[] wh = Arrays.copyOf(WH_PREFIX, WH_PREFIX.length + name.length);
+    System.arraycopy(name, 0, wh, WH_PREFIX.length, name.length);
+    if (wh.length > Names.NAME_MAX) {
+      return false;
+    }
+    return statOrNull(layer, Names.join(dirPath, wh)) != null;
+  }
+
+  /** Like {@link Layer#statOrNull} but a path through a non-directory is absent too. */
+  static Stat statOrNull(Layer layer, byte[] path) throws PosixException {
+    try {
+      return layer.statOrNull(path);
+    } catch (PosixException e) {
+      if (e.errno() == Errno.ENOTDIR || e.errno() == Errno.ENAMETOOLONG) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** The walk down the lower layers for one name, collecting the directories that merge. */
+  private final class LowerSearch {
+    final List<Lower> dirs = new ArrayList<>();
+    final Node dir;
+    final byte[] name;
+    final boolean upperIsDirectory;
+    Node nonDirectory;
+
+    LowerSearch(Node dir, byte[] name, boolean upperIsDirectory) {
+      this.dir = dir;
+      this.name = name;
+      this.upperIsDirectory = upperIsDirectory;
+    }
+
+    void run(Lower[] parentStack, byte[] lookupName) throws PosixException {
+      boolean absolute = lookupName.length > 0 && lookupName[0] == '/';
+      byte[] target = absolute ? Arrays.copyOfRange(lookupName, 1, lookupName.length) : lookupName;
+      Lower[] stack = absolute ? o.root.lowers : parentStack;
+      int i = 0;
+      while (i < stack.length) {
+        Lower base = stack[i];
+        Layer layer = base.layer();
+        byte[] path = absolute ? target : Names.join(base.path(), target);
+        Stat st = statOrNull(layer, path);
+        if (st == null) {
+          int slash = lastSlash(path);
+          byte[] parent = slash < 0 ? new byte[0] : Arrays.copyOf(path, slash);
+          if (hasOciWhiteout(layer, parent, Arrays.copyOfRange(path, slash + 1, path.length))) {
+            return;
+          }
+          i++;
+          continue;
+        }
+        if (isWhiteout(layer, path, st)) {
+          return;
+        }
+        if (!st.isDirectory()) {
+          if (!upperIsDirectory && dirs.isEmpty()) {
+            nonDirectory = lowerNonDirectory(layer, path, st);
+          }
+          return;
+        }
+        DirMarks marks = DirMarks.read(o, layer, path);
+        dirs.add(new Lower(layer, path, st.ino(), st.nlink(), marks.xwhiteouts()));
+        if (marks.opaque()) {
+          return;
+        }
+        byte[] redirect = marks.redirect();
+        if (redirect != null && o.options.redirectDir().follows()) {
+          if (redirect[0] == '/') {
+            absolute = true;
+            target = Arrays.copyOfRange(redirect, 1, redirect.length);
+            stack = o.root.lowers;
+            i = layer.index;
+            continue;
+          }
+          target = absolute ? replaceLast(target, redirect) : redirect;
+        }
+        i++;
+      }
+    }
+
+    private Node lowerNonDirectory(Layer layer, byte[] path, Stat st) {
+      Node node = new Node(dir, name, st.type(), new Lower[] {new Lower(layer, path, st.ino(), st.nlink(), false)},
+          false);
+      node.ino = o.inodes.map(layer, st.ino());
+      return node;
+    }
+  }
+
+  private static int lastSlash(byte[] path) {
+    for (int i = path.length - 1; i >= 0; i--) {
+      if (path[i] == '/') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static byte[] replaceLast(byte[] path, byte[] name) {
+    int slash = lastSlash(path);
+    return slash < 0 ? name : Names.join(Arrays.copyOf(path, slash), name);
+  }
+
+  /** The overlay marks of one directory in one layer, read with one {@code listxattr} in the common case. */
+  record DirMarks(boolean opaque, boolean xwhiteouts, byte[] redirect, boolean impure, boolean origin) {
+    static final DirMarks NONE = new DirMarks(false, false, null, false, false);
+
+    static DirMarks read(Overlay o, Layer layer, byte[] path) throws PosixException {
+      OverlayXattrs x = o.xattrs;
+      boolean ociOpaque = !layer.isUpper() && statOrNull(layer, Names.join(path, WH_OPAQUE)) != null;
+      List<String> names;
+      try (Layer.Location at = layer.locate(path)) {
+        try {
+          names = Xattrs.list(at.dirfd(), at.name());
+        } catch (PosixException e) {
+          if (e.errno() != Errno.EOPNOTSUPP) {
+            throw e;
+          }
+          names = List.of();
+        }
+        boolean any = false;
+        for (String n : names) {
+          any |= x.isPrivate(n);
+        }
+        if (!any) {
+          return ociOpaque ? new DirMarks(true, false, null, false, false) : NONE;
+        }
+        byte[] opaque = names.contains(x.opaque) ? OverlayXattrs.read(at.dirfd(), at.name(), x.opaque) : null;
+        byte[] redirect = names.contains(x.redirect) ? OverlayXattrs.read(at.dirfd(), at.name(), x.redirect) : null;
+        if (redirect != null && !validRedirect(redirect)) {
+          throw new PosixException(Errno.EINVAL, "lookup", layer + "/" + Names.printable(path),
+              "invalid redirect '" + Names.printable(redirect) + "'");
+        }
+        boolean xwhiteouts = !layer.isUpper() && opaque != null && opaque.length == 1 && opaque[0] == 'x';
+        return new DirMarks(OverlayXattrs.isYes(opaque) || ociOpaque, xwhiteouts, redirect,
+            names.contains(x.impure), names.contains(x.origin));
+      }
+    }
+
+    private static boolean validRedirect(byte[] r) {
+      if (r.length == 0) {
+        return false;
+      }
+      if (r[0] != '/') {
+        return lastSlash(r) < 0;
+      }
+      for (int i = 1; i < r.length; i++) {
+        if (r[i] == '/' && (r[i - 1] == '/' || i == r.length - 1)) {
+          return false;
+        }
+      }
+      return r.length > 1;
+    }
+  }
+}

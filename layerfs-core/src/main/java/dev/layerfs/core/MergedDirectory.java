@@ -1,0 +1,154 @@
+package dev.layerfs.core;
+
+import dev.layerfs.core.DirectoryListing.Entry;
+import dev.layerfs.core.Node.Lower;
+import dev.layerfs.core.Node.Name;
+import dev.layerfs.posix.DirEntry;
+import dev.layerfs.posix.Names;
+import dev.layerfs.posix.Posix;
+import dev.layerfs.posix.PosixException;
+import dev.layerfs.posix.Stat;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a directory through the layers as the kernel's {@code ovl_dir_read_merged} does: upper, then each lower
+ * layer, the first layer with a name deciding its type and inode, whiteouts hiding names below and themselves.
+ *
+ * <p>The kernel's order is kept for {@code ls -f} to match: the names of the lowest layer come first, in that
+ * layer's order, then the others in the order they were met from the top.
+ */
+final class MergedDirectory {
+  private final Overlay o;
+  private final Node dir;
+  private final Map<Name, Slot> byName = new LinkedHashMap<>();
+  private final List<byte[]> upperWhiteouts = new ArrayList<>();
+
+  private MergedDirectory(Overlay o, Node dir) {
+    this.o = o;
+    this.dir = dir;
+  }
+
+  static DirectoryListing list(Overlay o, Node dir) throws PosixException {
+    dir.dirLock.readLock().lock();
+    try {
+      return new MergedDirectory(o, dir).read();
+    } finally {
+      dir.dirLock.readLock().unlock();
+    }
+  }
+
+  /** A name met in some layer: the entry it shows, or a whiteout hiding it. */
+  private record Slot(byte[] name, int type, long ino, boolean whiteout, Layer layer) {}
+
+  private DirectoryListing read() throws PosixException {
+    if (dir.dead) {
+      return new DirectoryListing(dots(), List.of());
+    }
+    List<Source> sources = new ArrayList<>();
+    if (dir.inUpper) {
+      sources.add(new Source(o.upper, o.lookups.path(dir), false));
+    }
+    for (Lower lower : dir.lowers) {
+      sources.add(new Source(lower.layer(), lower.path(), lower.xwhiteouts()));
+    }
+    List<Slot> front = new ArrayList<>();
+    for (int i = 0; i < sources.size(); i++) {
+      boolean lowest = i == sources.size() - 1 && sources.size() > 1;
+      for (Slot slot : readLayer(sources.get(i))) {
+        Name key = new Name(slot.name());
+        Slot seen = byName.get(key);
+        if (lowest) {
+          front.add(seen == null ? slot : byName.remove(key));
+        } else if (seen == null) {
+          byName.put(key, slot);
+        }
+      }
+    }
+    List<Entry> entries = dots();
+    for (Slot slot : front) {
+      add(entries, slot);
+    }
+    for (Slot slot : byName.values()) {
+      add(entries, slot);
+    }
+    return new DirectoryListing(List.copyOf(entries), List.copyOf(upperWhiteouts));
+  }
+
+  private void add(List<Entry> entries, Slot slot) throws PosixException {
+    if (slot.whiteout()) {
+      return;
+    }
+    long ino;
+    if (slot.layer().isUpper() && dir.impure) {
+      Node child = o.lookups.childOrNull(dir, slot.name());
+      if (child == null) {
+        return;
+      }
+      ino = child.ino;
+    } else {
+      ino = o.inodes.map(slot.layer(), slot.ino());
+    }
+    entries.add(new Entry(slot.name(), slot.type(), ino));
+  }
+
+  private List<Entry> dots() {
+    List<Entry> entries = new ArrayList<>();
+    entries.add(new Entry(new byte[] {'.'}, DirEntry.DT_DIR, dir.ino));
+    Node parent = dir.parent == null ? dir : dir.parent;
+    entries.add(new Entry(new byte[] {'.', '.'}, DirEntry.DT_DIR, parent.ino));
+    return entries;
+  }
+
+  private record Source(Layer layer, byte[] path, boolean xwhiteouts) {}
+
+  /** One layer's entries, whiteouts marked, OCI whiteout files turned into whiteouts of the names they hide. */
+  private List<Slot> readLayer(Source src) throws PosixException {
+    List<DirEntry> raw;
+    try (Layer.Location at = src.layer().locate(src.path())) {
+      raw = Posix.readDirectory(at.dirfd(), at.name());
+    }
+    List<Slot> slots = new ArrayList<>(raw.size());
+    for (DirEntry e : raw) {
+      byte[] name = e.name();
+      if (!src.layer().isUpper() && startsWith(name, Lookups.WH_PREFIX)) {
+        if (!Arrays.equals(name, Lookups.WH_OPAQUE)) {
+          byte[] hidden = Arrays.copyOfRange(name, Lookups.WH_PREFIX.length, name.length);
+          slots.add(new Slot(hidden, DirEntry.DT_UNKNOWN, 0, true, src.layer()));
+        }
+        continue;
+      }
+      boolean whiteout = isWhiteout(src, e);
+      if (whiteout && src.layer().isUpper()) {
+        upperWhiteouts.add(name);
+      }
+      slots.add(new Slot(name, e.type(), e.ino(), whiteout, src.layer()));
+    }
+    return slots;
+  }
+
+  private boolean isWhiteout(Source src, DirEntry e) throws PosixException {
+    boolean chr = e.type() == DirEntry.DT_CHR;
+    boolean xattrCandidate = src.xwhiteouts() && e.type() == DirEntry.DT_REG;
+    if (!chr && !xattrCandidate && e.type() != DirEntry.DT_UNKNOWN) {
+      return false;
+    }
+    byte[] path = Names.join(src.path(), e.name());
+    Stat st = Lookups.statOrNull(src.layer(), path);
+    if (st == null) {
+      return true;
+    }
+    if (st.isCharDevice()) {
+      return st.rdev() == 0;
+    }
+    return src.xwhiteouts() && st.isRegularFile() && st.size() == 0
+        && o.lookups.isXattrWhiteout(src.layer(), path);
+  }
+
+  private static boolean startsWith(byte[] name, byte[] prefix) {
+    return name.length >= prefix.length && Arrays.equals(name, 0, prefix.length, prefix, 0, prefix.length);
+  }
+}

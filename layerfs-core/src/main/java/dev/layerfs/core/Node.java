@@ -1,0 +1,130 @@
+package dev.layerfs.core;
+
+import dev.layerfs.posix.Names;
+import dev.layerfs.posix.Posix;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * One name in the merged tree and the layer objects behind it, like a kernel dentry: frontends hold nodes (a FUSE
+ * node id, an NIO path lookup) and the engine finds the real files from them.
+ *
+ * <p>A node's place in the tree ({@code parent}, {@code name}) changes only under the overlay's tree write lock,
+ * so it can be read under the read lock. The upper path is the merged path; lower objects are found once at lookup
+ * and never move, because lower layers never change.
+ */
+public final class Node {
+  final int type;
+  final Lower[] lowers;
+  final ConcurrentHashMap<Name, Node> children;
+  final ReentrantReadWriteLock dirLock;
+  /** Frontend references (FUSE lookups, open handles) plus one per cached child. */
+  final AtomicInteger refs = new AtomicInteger();
+
+  Node parent;
+  byte[] name;
+  volatile long ino;
+  volatile boolean inUpper;
+  volatile boolean dead;
+  volatile boolean opaque;
+  volatile boolean impure;
+  /** This directory's {@code overlay.redirect} value (a name, or an absolute path), or null. */
+  volatile byte[] redirect;
+  volatile boolean recentlyUsed;
+
+  private byte[] cachedPath;
+  private long cachedPathGeneration = -1;
+
+  Node(Node parent, byte[] name, int type, Lower[] lowers, boolean inUpper) {
+    this.parent = parent;
+    this.name = name;
+    this.type = type;
+    this.lowers = lowers;
+    this.inUpper = inUpper;
+    boolean dir = type == Posix.S_IFDIR;
+    this.children = dir ? new ConcurrentHashMap<>() : null;
+    this.dirLock = dir ? new ReentrantReadWriteLock() : null;
+  }
+
+  /** The inode number this overlay reports, stable across copy-up and restarts. */
+  public long ino() {
+    return ino;
+  }
+
+  /** The file type bits ({@code S_IFDIR}, {@code S_IFREG}, …). */
+  public int type() {
+    return type;
+  }
+
+  public boolean isDirectory() {
+    return type == Posix.S_IFDIR;
+  }
+
+  /** True when the object has a copy in the upper layer (created there or copied up). */
+  public boolean isUpper() {
+    return inUpper;
+  }
+
+  /** True when the object exists in some lower layer below its upper copy, or only there. */
+  public boolean hasLower() {
+    return lowers.length > 0;
+  }
+
+  /** True once the name was removed or replaced: only already open handles still reach the object. */
+  public boolean isStale() {
+    return dead;
+  }
+
+  boolean isRoot() {
+    return parent == null;
+  }
+
+  /** True when the directory shows entries from lower layers. */
+  boolean isMerged() {
+    return inUpper && lowers.length > 0;
+  }
+
+  /** The merged path (and so the upper path); call under the tree lock. */
+  byte[] path(long generation) {
+    if (cachedPathGeneration == generation) {
+      return cachedPath;
+    }
+    byte[] p = parent == null ? new byte[0] : Names.join(parent.path(generation), name);
+    cachedPath = p;
+    cachedPathGeneration = generation;
+    return p;
+  }
+
+  /** The path for messages, such as {@code /a/b}. */
+  String printablePath(long generation) {
+    return "/" + Names.printable(path(generation));
+  }
+
+  @Override
+  public String toString() {
+    return "Node[" + (name == null ? "/" : Names.printable(name)) + ", ino " + ino + "]";
+  }
+
+  /** One lower-layer object behind a node: where it is and what it was when found. */
+  record Lower(Layer layer, byte[] path, long ino, int nlink, boolean xwhiteouts) {}
+
+  /** A name as a map key. */
+  record Name(byte[] bytes) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Name other && Arrays.equals(bytes, other.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(bytes);
+    }
+
+    @Override
+    public String toString() {
+      return Names.printable(bytes);
+    }
+  }
+}
