@@ -1,0 +1,61 @@
+package dev.layerfs.core.testing;
+
+import dev.layerfs.posix.PosixException;
+import dev.layerfs.posix.Stat;
+import dev.layerfs.posix.Timespec;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The file operations a differential test applies, by byte path relative to the view's root, so the same
+ * sequence can run on a kernel overlay mount, a FUSE mount, the engine and the NIO view.
+ *
+ * <p>Paths follow the system-call rules: intermediate symlinks are followed, a final one only where the call
+ * follows it ({@code open}, {@code chmod}, {@code chown} here follow it; {@code lstat}, {@code unlink},
+ * {@code rename}, {@code readlink}, xattrs via {@code l*xattr} do not).
+ */
+public interface FsOps {
+  /** {@code open(O_WRONLY|O_CREAT|(truncate ? O_TRUNC : 0), 0644)} then writes at offset 0. */
+  void write(byte[] path, byte[] data, boolean truncate) throws PosixException;
+
+  /** {@code open(O_WRONLY|O_APPEND)} then writes. */
+  void append(byte[] path, byte[] data) throws PosixException;
+
+  byte[] read(byte[] path) throws PosixException;
+
+  void mkdir(byte[] path, int mode) throws PosixException;
+
+  void rmdir(byte[] path) throws PosixException;
+
+  void unlink(byte[] path) throws PosixException;
+
+  void rename(byte[] from, byte[] to, int flags) throws PosixException;
+
+  void symlink(byte[] target, byte[] path) throws PosixException;
+
+  void link(byte[] existing, byte[] path) throws PosixException;
+
+  void mkfifo(byte[] path, int mode) throws PosixException;
+
+  void chmod(byte[] path, int mode) throws PosixException;
+
+  void chown(byte[] path, int uid, int gid) throws PosixException;
+
+  void utimes(byte[] path, Timespec atime, Timespec mtime) throws PosixException;
+
+  void truncate(byte[] path, long size) throws PosixException;
+
+  void setxattr(byte[] path, String name, byte[] value) throws PosixException;
+
+  void removexattr(byte[] path, String name) throws PosixException;
+
+  Stat lstat(byte[] path) throws PosixException;
+
+  /** Names in a directory, without "." and "..", in the order readdir gives them. */
+  List<byte[]> list(byte[] dir) throws PosixException;
+
+  byte[] readlink(byte[] path) throws PosixException;
+
+  /** Every xattr the view lists, with its value. */
+  Map<String, byte[]> xattrs(byte[] path) throws PosixException;
+}
