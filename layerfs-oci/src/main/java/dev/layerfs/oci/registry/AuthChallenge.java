@@ -91,7 +91,7 @@ record AuthChallenge(String scheme, Map<String, String> params) {
         }
         value.append(text.charAt(pos++));
       }
-      pos++;
+      pos = Math.min(pos + 1, text.length());
       return value.toString();
     }
 
