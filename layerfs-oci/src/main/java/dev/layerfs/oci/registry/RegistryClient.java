@@ -22,8 +22,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * A client of the OCI Distribution API (Docker registries, Docker Hub, GHCR, Harbor…): pulls and pushes manifests
- * and blobs, verifying every digest, so that layerfs can exchange images with registries without a Docker daemon.
+ * A client of the OCI Distribution API, the protocol of Docker registries: pulls and pushes manifests and blobs,
+ * verifying every digest, so that layerfs can exchange images with registries without a Docker daemon.
  *
  * <p>Connections use HTTPS, verified with the JDK's CAs plus an optional extra CA file. Plain HTTP is used for hosts
  * given to {@link Builder#plainHttp} and, as Docker does for 127.0.0.0/8, for loopback registries that do not speak
@@ -139,10 +139,11 @@ public final class RegistryClient implements AutoCloseable {
 
   /**
    * Checks {@code credentials} against {@code registry} ({@code GET /v2/}) and, when accepted, saves them in the
-   * first auth file, so that later clients and {@code docker}/{@code podman} use them.
+   * first auth file, so that later clients and {@code docker}/{@code podman} use them. A registry that asks for no
+   * authentication accepts any credentials, as with {@code docker login}.
    */
   public void login(String registry, RegistryCredentials credentials) throws IOException {
-    Target target = new Target(registry, ImageReference.apiHost(registry), "", registry);
+    Target target = Target.registry(registry);
     RegistryTransport check =
         new RegistryTransport(http, retry, plainHttpHosts, anyRegistry -> Optional.of(credentials));
     HttpResponse<InputStream> response = check.send(Call.get(target, "/v2/", List.of()), "registry");
@@ -160,7 +161,7 @@ public final class RegistryClient implements AutoCloseable {
     for (Path file : authFiles) {
       removed |= AuthFile.remove(file, registry);
     }
-    transport.forget(new Target(registry, ImageReference.apiHost(registry), "", registry));
+    transport.forget(Target.registry(registry));
     return removed;
   }
 
@@ -228,6 +229,7 @@ public final class RegistryClient implements AutoCloseable {
       return this;
     }
 
+    /** How long to wait for a connection before counting the attempt as failed. */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = timeout;
       return this;

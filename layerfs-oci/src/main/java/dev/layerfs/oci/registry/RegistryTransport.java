@@ -47,10 +47,6 @@ final class RegistryTransport {
     this.authenticator = new Authenticator(credentials, this::exchange);
   }
 
-  Authenticator authenticator() {
-    return authenticator;
-  }
-
   RetryPolicy retryPolicy() {
     return retry;
   }
@@ -88,11 +84,6 @@ final class RegistryTransport {
       }
       return response;
     }
-  }
-
-  /** The absolute URL of an upload location or other path the registry returned. */
-  URI resolve(Target target, String path) throws IOException {
-    return baseUri(target).resolve(path);
   }
 
   /** Drops the learned scheme and challenge of a registry, so the next request finds them anew. */

@@ -16,8 +16,9 @@ record Target(String registry, String host, String repository, String display) {
     return new Target(reference.registry(), reference.registryHost(), reference.repository(), reference.toString());
   }
 
-  static Target registryOnly(ImageReference anyInRegistry) {
-    return new Target(anyInRegistry.registry(), anyInRegistry.registryHost(), "", anyInRegistry.registry());
+  /** The registry as a whole, for requests such as {@code GET /v2/} that concern no repository. */
+  static Target registry(String registry) {
+    return new Target(registry, ImageReference.apiHost(registry), "", registry);
   }
 
   /** The same repository, described as {@code what} in it, e.g. a blob digest. */

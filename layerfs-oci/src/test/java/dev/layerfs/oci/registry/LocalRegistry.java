@@ -28,6 +28,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * A real CNCF distribution registry ({@code docker-registry} from Debian) on a free loopback port, with its storage in
  * a temporary directory: started before a test class, stopped and deleted after it, and killed by a shutdown hook if
  * the JVM exits first, so that no registry process outlives the tests.
+ *
+ * <p>Needs the Debian packages {@code docker-registry}, and for the TLS flavour {@code openssl} and
+ * {@code apache2-utils} (htpasswd: the registry only accepts bcrypt hashes).
  */
 final class LocalRegistry implements BeforeAllCallback, AfterAllCallback {
   private static final String BINARY = "/usr/bin/docker-registry";
@@ -106,8 +109,8 @@ final class LocalRegistry implements BeforeAllCallback, AfterAllCallback {
       Path config = directory.resolve("config.yml");
       Files.writeString(config, config());
       Path log = directory.resolve("registry.log");
-      process = new ProcessBuilder(BINARY, "serve", config.toString())
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      process = Commands.start(new ProcessBuilder(BINARY, "serve", config.toString())
+          .redirectErrorStream(true).redirectOutput(log.toFile()));
       killer = new Thread(process::destroyForcibly, "kill docker-registry " + process.pid());
       Runtime.getRuntime().addShutdownHook(killer);
       if (awaitReady()) {
