@@ -76,7 +76,8 @@ public final class RegistryClient implements AutoCloseable {
     ImageIndex index = fetched.index();
     Descriptor chosen = index.select(platform).orElseThrow(() -> new NotFoundException(reference
         + ": the index has no image for platform " + platform + "; it has " + index.manifests().stream()
-            .map(entry -> String.valueOf(entry.platform())).collect(Collectors.joining(", "))));
+            .map(entry -> entry.platform() == null ? "(none)" : entry.platform().toString())
+            .collect(Collectors.joining(", "))));
     FetchedManifest image = manifests.fetch(reference.withDigest(chosen.digest()));
     if (image.isIndex()) {
       throw new RegistryException(reference + ": the entry for " + platform + " is another index, " + chosen.digest());
