@@ -26,7 +26,7 @@ final class HeaderEncoder {
 
   private HeaderEncoder(TarEntry entry) {
     this.entry = entry;
-    this.sparseMap = entry.sparseMap().map(SparseMaps::encodePax1).orElse(new byte[0]);
+    this.sparseMap = entry.sparseMap().map(map -> SparseMaps.encodePax1(map, entry.size())).orElse(new byte[0]);
   }
 
   /** Returns every byte that precedes the entry's data in the archive. */

@@ -6,7 +6,8 @@ import java.util.List;
  * The data regions of a sparse file, so that an extractor can recreate its holes instead of writing zeros.
  *
  * <p>The archive stores only the regions' bytes, one after the other; everything between them (and after the last
- * one, up to the entry's {@link TarEntry#size() logical size}) is a hole.
+ * one, up to the entry's {@link TarEntry#size() logical size}) is a hole. Regions are never empty: the zero-length
+ * region GNU tar uses to mark a trailing hole is implied by the logical size.
  *
  * @param regions the data regions in ascending, non-overlapping order
  */
@@ -20,7 +21,7 @@ public record SparseMap(List<Region> regions) {
    */
   public record Region(long offset, long length) {
     public Region {
-      if (offset < 0 || length < 0 || offset > Long.MAX_VALUE - length) {
+      if (offset < 0 || length <= 0 || offset > Long.MAX_VALUE - length) {
         throw new IllegalArgumentException("bad sparse region: offset " + offset + ", length " + length);
       }
     }

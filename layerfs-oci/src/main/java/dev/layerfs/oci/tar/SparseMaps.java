@@ -82,23 +82,32 @@ final class SparseMaps {
 
   record Pax1Map(SparseMap map, long bytes) {}
 
-  /** Encodes a map in PAX 1.0 form, padded to whole blocks, to precede the entry's data. */
-  static byte[] encodePax1(SparseMap map) {
-    StringBuilder text = new StringBuilder().append(map.regions().size()).append('\n');
-    for (Region region : map.regions()) {
-      text.append(region.offset()).append('\n').append(region.length()).append('\n');
+  /**
+   * Encodes a map in PAX 1.0 form, padded to whole blocks, to precede the entry's data; a trailing hole gets the
+   * empty region at the end of the file without which GNU tar would extract the file short.
+   */
+  static byte[] encodePax1(SparseMap map, long size) {
+    List<String> pairs = new ArrayList<>();
+    map.regions().forEach(region -> pairs.add(region.offset() + "\n" + region.length() + "\n"));
+    if (map.end() < size) {
+      pairs.add(size + "\n0\n");
     }
+    StringBuilder text = new StringBuilder().append(pairs.size()).append('\n');
+    pairs.forEach(text::append);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(Names.ascii(text.toString()));
     out.writeBytes(new byte[Ustar.padding(out.size())]);
     return out.toByteArray();
   }
 
+  /** Adds a region, skipping the empty ones GNU tar writes to mark where a trailing hole ends. */
   private static void add(List<Region> regions, long offset, long length, int maxRegions) {
     if (regions.size() >= maxRegions) {
       throw new IllegalArgumentException("sparse map has more than maxSparseRegions " + maxRegions + " regions");
     }
-    regions.add(new Region(offset, length));
+    if (length != 0) {
+      regions.add(new Region(offset, length));
+    }
   }
 
   private static long decimal(String text) {
