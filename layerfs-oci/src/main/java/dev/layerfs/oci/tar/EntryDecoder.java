@@ -4,6 +4,7 @@ import dev.layerfs.oci.tar.TarEntry.Type;
 import dev.layerfs.oci.tar.Ustar.Field;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.Instant;
 
 /**
@@ -31,8 +32,17 @@ final class EntryDecoder {
     this.limits = limits;
   }
 
+  /** Decodes the entry; a problem is reported under the entry's full name, not the header's stand-in. */
   Decoded decode() throws IOException {
     byte[] name = name();
+    try {
+      return decode(name);
+    } catch (IllegalArgumentException | DateTimeException | ArithmeticException e) {
+      throw TarFormatException.at(header.offset(), name, e.getMessage());
+    }
+  }
+
+  private Decoded decode(byte[] name) throws IOException {
     Type type = type(name);
     TarEntry.Builder entry = TarEntry.builder(type, name)
         .mode((int) (header.number(Field.MODE) & 07777))
@@ -45,7 +55,7 @@ final class EntryDecoder {
     EntryData data = data(type, name, entry);
     String problem = entry.problem();
     if (problem != null) {
-      throw header.error(problem);
+      throw new IllegalArgumentException(problem);
     }
     return new Decoded(entry.build(), data);
   }
@@ -56,7 +66,7 @@ final class EntryDecoder {
     return name;
   }
 
-  private Type type(byte[] name) throws TarFormatException {
+  private Type type(byte[] name) {
     return switch (header.typeflag()) {
       case '0', '\0', '7', 'S' -> name.length > 0 && name[name.length - 1] == '/' ? Type.DIRECTORY : Type.REGULAR;
       case '1' -> Type.HARD_LINK;
@@ -65,7 +75,8 @@ final class EntryDecoder {
       case '4' -> Type.BLOCK_DEVICE;
       case '5', 'D' -> Type.DIRECTORY;
       case '6' -> Type.FIFO;
-      default -> throw header.error("unsupported typeflag '" + Names.display(new byte[] {header.typeflag()}) + "'");
+      default -> throw new IllegalArgumentException(
+          "unsupported typeflag '" + Names.display(new byte[] {header.typeflag()}) + "'");
     };
   }
 
@@ -96,7 +107,7 @@ final class EntryDecoder {
       SparseMaps.Pax1Map map = SparseMaps.pax1(data, limits.maxSparseRegions());
       sparse(entry, map.map(), realSize("GNU.sparse.realsize"), stored() - map.bytes());
     } else if (major != null && !"0".equals(major) || minor != null && !"0".equals(minor) && !"1".equals(minor)) {
-      throw header.error("unsupported GNU sparse format " + major + "." + minor);
+      throw new IllegalArgumentException("unsupported GNU sparse format " + major + "." + minor);
     } else if (pax.bytes(PaxHeaders.SPARSE_MAP) != null) {
       SparseMap map = SparseMaps.pax0(pax.bytes(PaxHeaders.SPARSE_MAP), pax.number("GNU.sparse.numblocks"),
           limits.maxSparseRegions());
@@ -107,10 +118,10 @@ final class EntryDecoder {
     return data;
   }
 
-  private void sparse(TarEntry.Builder entry, SparseMap map, long realSize, long dataSize)
-      throws TarFormatException {
+  private void sparse(TarEntry.Builder entry, SparseMap map, long realSize, long dataSize) {
     if (map.dataSize() != dataSize) {
-      throw header.error("sparse map holds " + map.dataSize() + " data bytes but the archive stores " + dataSize);
+      throw new IllegalArgumentException(
+          "sparse map holds " + map.dataSize() + " data bytes but the archive stores " + dataSize);
     }
     entry.size(realSize).sparseMap(map);
   }
@@ -120,10 +131,10 @@ final class EntryDecoder {
     return size != null ? size : header.unsigned(Field.SIZE);
   }
 
-  private long realSize(String key) throws TarFormatException {
+  private long realSize(String key) {
     Long size = pax.number(key);
     if (size == null) {
-      throw header.error("GNU sparse file without " + key);
+      throw new IllegalArgumentException("GNU sparse file without " + key);
     }
     return size;
   }
@@ -144,7 +155,7 @@ final class EntryDecoder {
   private int device(String key, Field field) throws TarFormatException {
     long value = numberOr(key, field);
     if (value > Integer.MAX_VALUE) {
-      throw header.error("device number " + value + " is out of range");
+      throw new IllegalArgumentException("device number " + value + " is out of range");
     }
     return (int) value;
   }

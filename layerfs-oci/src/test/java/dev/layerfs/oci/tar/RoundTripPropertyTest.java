@@ -17,7 +17,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
 /** Random entries survive a write and a read, are written reproducibly, and corrupted archives fail cleanly. */
-class RoundTripProperties {
+class RoundTripPropertyTest {
   private static final String[] XATTR_NAMES = {"user.a", "user.=%", "security.capability", "trusted.ü", "user.x y"};
 
   @Property(tries = 300)
@@ -49,7 +49,7 @@ class RoundTripProperties {
 
   @Provide
   Arbitrary<List<Item>> items() {
-    return Arbitraries.randomValue(RoundTripProperties::item).list().ofMaxSize(6);
+    return Arbitraries.randomValue(RoundTripPropertyTest::item).list().ofMaxSize(6);
   }
 
   private static Item item(Random random) {
