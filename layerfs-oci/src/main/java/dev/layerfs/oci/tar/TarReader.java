@@ -128,17 +128,23 @@ public final class TarReader implements Closeable {
     private byte[] longLink;
     private RawHeader header;
 
-    /** Takes in an extension header and returns true, or returns false for an entry's own header. */
+    /**
+     * Takes in an extension header, a global header or a volume label and returns true, or returns false for an
+     * entry's own header. Only extensions that belong to the next entry make an end of archive premature.
+     */
     boolean absorb(RawHeader raw) throws IOException {
       switch (raw.typeflag()) {
         case 'x' -> locals.addAll(records(raw, special(raw)));
+        case 'L' -> longName = Names.untilNul(special(raw));
+        case 'K' -> longLink = Names.untilNul(special(raw));
         case 'g' -> {
           applyGlobal(raw);
           return true;
         }
-        case 'L' -> longName = Names.untilNul(special(raw));
-        case 'K' -> longLink = Names.untilNul(special(raw));
-        case 'V' -> skipData(raw);
+        case 'V' -> {
+          skipData(raw);
+          return true;
+        }
         default -> {
           return false;
         }

@@ -119,6 +119,24 @@ class GnuTarReadTest {
     assertArrayEquals(Files.readAllBytes(tree.resolve("holes")), holes.expanded());
   }
 
+  @Test
+  void corruptedGnuArchivesOnlyEverRaiseTarFormatException() throws IOException {
+    Shell.run(tree, "truncate -s 1M holes && printf data | dd of=holes bs=1 seek=70000 conv=notrunc status=none");
+    Shell.run(temp, "tar --format=gnu --sparse -cf gnu.tar -C tree . && tar --format=pax --sparse -cf pax.tar -C tree .");
+    for (String name : List.of("gnu.tar", "pax.tar")) {
+      byte[] archive = Files.readAllBytes(temp.resolve(name));
+      for (int at = 0; at < archive.length; at += 3) {
+        byte[] corrupted = archive.clone();
+        corrupted[at] ^= (byte) (at * 7 + 1);
+        try {
+          Item.read(corrupted);
+        } catch (TarFormatException expected) {
+          // The only acceptable failure; anything else escapes and fails the test.
+        }
+      }
+    }
+  }
+
   private void assertMatches(String name, Node node, Item item, Map<String, Node> truth, boolean pax) {
     TarEntry entry = item.entry();
     String what = name + " " + entry;

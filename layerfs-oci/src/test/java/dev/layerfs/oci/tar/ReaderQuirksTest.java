@@ -79,6 +79,17 @@ class ReaderQuirksTest {
   }
 
   @Test
+  void volumeLabelsAndTrailingGlobalHeadersAreNotEntries() throws IOException {
+    byte[] archive = new RawArchive().entry(RawArchive.header("label", 'V', 0), new byte[0]).file("f", "x")
+        .extension('g', RawArchive.record("comment", "bye").getBytes()).end().bytes();
+
+    List<Item> items = Item.read(archive);
+
+    assertEquals(1, items.size());
+    assertArrayEquals("f".getBytes(), items.getFirst().entry().name());
+  }
+
+  @Test
   void negativeFractionalPaxTimesCountBackwards() throws IOException {
     byte[] archive = new RawArchive().pax(RawArchive.record("mtime", "-1.25") + RawArchive.record("atime", "7"))
         .file("f", "").end().bytes();
