@@ -27,6 +27,7 @@ final class Changes {
 
   Node make(Node dir, byte[] name, int mode, long rdev, byte[] target, Caller caller, String call)
       throws PosixException {
+    checkAbsent(dir, name, call);
     o.copyUp.ensureUpper(dir, true);
     dir.dirLock.writeLock().lock();
     try {
@@ -38,25 +39,39 @@ final class Changes {
   }
 
   OpenFile createFile(Node dir, byte[] name, int flags, int mode, Caller caller) throws PosixException {
+    Node existing = o.lookups.childOrNull(dir, name);
+    if (existing != null) {
+      return openExisting(existing, flags);
+    }
     o.copyUp.ensureUpper(dir, true);
     dir.dirLock.writeLock().lock();
-    Node existing;
     try {
       existing = o.lookups.childOrNull(dir, name);
       if (existing == null) {
         Creation c = new Creation(dir, name, Posix.S_IFREG | (mode & 07777), caller);
         return c.createOpen(flags);
       }
-      if ((flags & Posix.O_EXCL) != 0) {
-        throw new PosixException(Errno.EEXIST, "create", o.pathOf(existing));
-      }
     } finally {
       dir.dirLock.writeLock().unlock();
+    }
+    return openExisting(existing, flags);
+  }
+
+  private OpenFile openExisting(Node existing, int flags) throws PosixException {
+    if ((flags & Posix.O_EXCL) != 0) {
+      throw new PosixException(Errno.EEXIST, "create", o.pathOf(existing));
+    }
+    if (existing.isDirectory()) {
+      throw new PosixException(Errno.EISDIR, "create", o.pathOf(existing));
     }
     return OpenFile.open(o, existing, flags & ~(Posix.O_CREAT | Posix.O_EXCL));
   }
 
   Node link(Node source, Node dir, byte[] name) throws PosixException {
+    checkAbsent(dir, name, "link");
+    if (source.isDirectory()) {
+      throw new PosixException(Errno.EPERM, "link", o.pathOf(source));
+    }
     o.copyUp.ensureUpper(source, true);
     o.copyUp.ensureUpper(dir, true);
     dir.dirLock.writeLock().lock();
@@ -88,8 +103,8 @@ final class Changes {
     final int mode;
     final Caller caller;
     final byte[] path;
-    final boolean overWhiteout;
     final Stat parent;
+    boolean overWhiteout;
 
     Creation(Node dir, byte[] name, int mode, Caller caller) throws PosixException {
       this.dir = dir;
@@ -97,17 +112,41 @@ final class Changes {
       this.caller = caller;
       this.path = Names.join(o.lookups.path(dir), name);
       this.parent = o.upper.stat(o.lookups.path(dir));
-      this.overWhiteout = dir.lowers.length > 0 && isWhiteoutInUpper(path);
       int perms = caller == null ? mode & 07777 : mode & 07777 & ~caller.umask();
       boolean sgidDir = (mode & Posix.S_IFMT) == Posix.S_IFDIR && (parent.mode() & Posix.S_ISGID) != 0;
       this.mode = (mode & Posix.S_IFMT) | perms | (sgidDir ? Posix.S_ISGID : 0);
     }
 
+    /** The system call that makes the object at a location; EEXIST there may mean a whiteout holds the name. */
+    private interface Make<T> {
+      T make(Layer.Location at) throws PosixException;
+    }
+
+    /**
+     * Makes the object in place; when a whiteout holds the name (the call fails with EEXIST), makes it in the work
+     * dir instead, to be swapped in. Trying first saves a lookup of the name on every create.
+     */
+    private <T> T attempt(Make<T> make, Layer.Location[] where) throws PosixException {
+      Layer.Location at = o.upper.locate(path);
+      try {
+        where[0] = at;
+        return make.make(at);
+      } catch (PosixException e) {
+        at.close();
+        if (e.errno() != Errno.EEXIST || !isWhiteoutInUpper(path)) {
+          throw e;
+        }
+      }
+      overWhiteout = true;
+      at = new Layer.Location(o.work.fd, o.work.tempName(), -1);
+      where[0] = at;
+      return make.make(at);
+    }
+
     Node make(long rdev, byte[] target) throws PosixException {
       int type = mode & Posix.S_IFMT;
-      boolean opaque = type == Posix.S_IFDIR
-          && (overWhiteout || (dir.isMerged() && o.options.redirectDir() == OverlayOptions.RedirectDir.ON));
-      try (Layer.Location at = where()) {
+      Layer.Location[] where = new Layer.Location[1];
+      attempt(at -> {
         switch (type) {
           case Posix.S_IFDIR -> Posix.mkdirat(at.dirfd(), at.name(), mode & 07777);
           case Posix.S_IFLNK -> Posix.symlinkat(target, at.dirfd(), at.name());
@@ -115,6 +154,11 @@ final class Changes {
               Posix.openat(at.dirfd(), at.name(), Posix.O_CREAT | Posix.O_EXCL | Posix.O_WRONLY, mode & 07777));
           default -> Posix.mknodat(at.dirfd(), at.name(), mode, rdev);
         }
+        return null;
+      }, where);
+      try (Layer.Location at = where[0]) {
+        boolean opaque = type == Posix.S_IFDIR
+            && (overWhiteout || (dir.isMerged() && o.options.redirectDir() == OverlayOptions.RedirectDir.ON));
         try {
           settle(at, -1);
           if (opaque) {
@@ -122,7 +166,7 @@ final class Changes {
           }
           Stat st = Posix.lstatat(at.dirfd(), at.name());
           publish(at);
-          return added(st.ino(), new Lower[0]);
+          return added(st.ino(), opaque);
         } catch (PosixException e) {
           discard(at);
           throw e;
@@ -133,14 +177,15 @@ final class Changes {
     OpenFile createOpen(int flags) throws PosixException {
       int keep = Posix.O_ACCMODE | Posix.O_APPEND | Posix.O_DSYNC | Posix.O_SYNC | Posix.O_DIRECT | Posix.O_NOATIME;
       int access = (flags & Posix.O_ACCMODE) == Posix.O_RDONLY ? (flags & keep) | Posix.O_RDWR : flags & keep;
-      try (Layer.Location at = where()) {
-        int fd = Posix.openat(at.dirfd(), at.name(), access | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW,
-            mode & 07777);
+      Layer.Location[] where = new Layer.Location[1];
+      int fd = attempt(at -> Posix.openat(at.dirfd(), at.name(),
+          access | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, mode & 07777), where);
+      try (Layer.Location at = where[0]) {
         try {
           settle(at, fd);
           Stat st = Posix.fstat(fd);
           publish(at);
-          Node node = added(st.ino(), new Lower[0]);
+          Node node = added(st.ino(), false);
           return new OpenFile(o, node, fd, flags, false);
         } catch (PosixException e) {
           Posix.closeQuietly(fd);
@@ -151,20 +196,20 @@ final class Changes {
     }
 
     Node link(Node source) throws PosixException {
-      try (Layer.Location src = o.upper.locate(o.lookups.path(source));
-          Layer.Location at = where()) {
-        Posix.linkat(src.dirfd(), src.name(), at.dirfd(), at.name(), 0);
+      Layer.Location[] where = new Layer.Location[1];
+      try (Layer.Location src = o.upper.locate(o.lookups.path(source))) {
+        attempt(at -> {
+          Posix.linkat(src.dirfd(), src.name(), at.dirfd(), at.name(), 0);
+          return null;
+        }, where);
+      }
+      try (Layer.Location at = where[0]) {
         publish(at);
       }
       Node node = new Node(dir, name, source.type, source.lowers, true);
       node.ino = source.ino;
       o.lookups.insert(dir, node);
       return node;
-    }
-
-    /** Where to make the object: in place, or under a fresh name in the work dir when a whiteout holds it. */
-    private Layer.Location where() throws PosixException {
-      return overWhiteout ? new Layer.Location(o.work.fd, o.work.tempName(), -1) : o.upper.locate(path);
     }
 
     /**
@@ -219,10 +264,10 @@ final class Changes {
       }
     }
 
-    private Node added(long upperIno, Lower[] lowers) {
-      Node node = new Node(dir, name, mode & Posix.S_IFMT, lowers, true);
+    private Node added(long upperIno, boolean opaque) {
+      Node node = new Node(dir, name, mode & Posix.S_IFMT, new Lower[0], true);
       node.ino = o.inodes.map(o.upper, upperIno);
-      node.opaque = (mode & Posix.S_IFMT) == Posix.S_IFDIR;
+      node.opaque = opaque;
       o.lookups.insert(dir, node);
       return node;
     }
@@ -237,6 +282,13 @@ final class Changes {
 
   void remove(Node dir, byte[] name, boolean directory) throws PosixException {
     String call = directory ? "rmdir" : "unlink";
+    Node target = o.lookups.child(dir, name, call);
+    if (target.isDirectory() != directory) {
+      throw new PosixException(directory ? Errno.ENOTDIR : Errno.EISDIR, call, o.pathOf(target));
+    }
+    if (directory) {
+      emptyDirectory(target, call);
+    }
     o.copyUp.ensureUpper(dir, true);
     dir.dirLock.writeLock().lock();
     try {
@@ -340,14 +392,23 @@ final class Changes {
   }
 
   void setxattr(Node node, String name, byte[] value, int flags) throws PosixException {
+    checkUserXattrAllowed(node, name, "setxattr");
     o.copyUp.ensureUpper(node, true);
     try (Layer.Location at = o.upper.locate(o.lookups.path(node))) {
       Xattrs.set(at.dirfd(), at.name(), o.xattrs.toReal(name), value, flags);
     }
   }
 
+  /** The VFS allows {@code user.*} attributes only on regular files and directories; changes elsewhere are EPERM. */
+  private void checkUserXattrAllowed(Node node, String name, String call) throws PosixException {
+    if (name.startsWith("user.") && node.type != Posix.S_IFREG && node.type != Posix.S_IFDIR) {
+      throw new PosixException(Errno.EPERM, call + " " + name, o.pathOf(node));
+    }
+  }
+
   /** Removes an xattr; one the object does not have is ENODATA without a copy-up, as in the kernel. */
   void removexattr(Node node, String name) throws PosixException {
+    checkUserXattrAllowed(node, name, "removexattr");
     String real = o.xattrs.toReal(name);
     Overlay.Location top = o.lookups.top(node);
     try (Layer.Location at = top.layer().locate(top.path())) {

@@ -56,9 +56,7 @@ final class CopyUp {
     byte[] parentPath = o.lookups.path(parent);
     Stat parentStat = o.upper.stat(parentPath);
     byte[] origin = node.isDirectory() || st.nlink() == 1 ? originOf(src.layer(), src.path()) : null;
-    if (origin != null) {
-      markImpure(parent, parentPath);
-    }
+    markImpure(parent, parentPath);
     int parentFd = o.upper.open(parentPath, Posix.O_PATH | Posix.O_DIRECTORY, 0);
     try {
       long upperIno = st.isRegularFile() ? copyRegular(node, parent, parentFd, src, st, origin, data)
@@ -69,6 +67,7 @@ final class CopyUp {
       if (origin == null && !node.isDirectory()) {
         node.ino = o.inodes.map(o.upper, upperIno);
       }
+      node.hasOrigin = origin != null;
       node.inUpper = true;
       Posix.utimensat(parentFd, EMPTY, parentStat.atime(), parentStat.mtime(), Posix.AT_EMPTY_PATH);
     } finally {

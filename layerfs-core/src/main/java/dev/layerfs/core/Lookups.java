@@ -144,10 +144,12 @@ final class Lookups {
     node.opaque = upperMarks.opaque();
     node.redirect = upperMarks.redirect();
     node.impure = upperMarks.impure();
+    node.hasOrigin = upperMarks.origin();
     if (found.length > 0) {
       node.ino = o.inodes.map(found[0].layer(), found[0].ino());
       if (!upperMarks.origin() && o.work != null) {
         o.copyUp.fixOrigin(dir, path, found[0]);
+        node.hasOrigin = true;
       }
     } else {
       node.ino = o.inodes.map(o.upper, upperStat.ino());

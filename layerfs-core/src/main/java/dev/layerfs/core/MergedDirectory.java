@@ -4,6 +4,8 @@ import dev.layerfs.core.DirectoryListing.Entry;
 import dev.layerfs.core.Node.Lower;
 import dev.layerfs.core.Node.Name;
 import dev.layerfs.posix.DirEntry;
+import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.Xattrs;
 import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
@@ -19,13 +21,16 @@ import java.util.Map;
  * layer, the first layer with a name deciding its type and inode, whiteouts hiding names below and themselves.
  *
  * <p>The kernel's order is kept for {@code ls -f} to match: the names of the lowest layer come first, in that
- * layer's order, then the others in the order they were met from the top.
+ * layer's order, then the others in the order they were met from the top. Like the kernel, a directory that
+ * merges nothing (one layer, not the root, no origin) is listed as it is, whiteouts included: their lookup then
+ * fails with ENOENT.
  */
 final class MergedDirectory {
   private final Overlay o;
   private final Node dir;
   private final Map<Name, Slot> byName = new LinkedHashMap<>();
   private final List<byte[]> upperWhiteouts = new ArrayList<>();
+  private boolean translatedIno;
 
   private MergedDirectory(Overlay o, Node dir) {
     this.o = o;
@@ -55,10 +60,11 @@ final class MergedDirectory {
     for (Lower lower : dir.lowers) {
       sources.add(new Source(lower.layer(), lower.path(), lower.xwhiteouts()));
     }
+    boolean merged = dir.parent == null || sources.size() > 1 || dir.hasOrigin;
     List<Slot> front = new ArrayList<>();
     for (int i = 0; i < sources.size(); i++) {
       boolean lowest = i == sources.size() - 1 && sources.size() > 1;
-      for (Slot slot : readLayer(sources.get(i))) {
+      for (Slot slot : readLayer(sources.get(i), merged)) {
         Name key = new Name(slot.name());
         Slot seen = byName.get(key);
         if (lowest) {
@@ -75,22 +81,35 @@ final class MergedDirectory {
     for (Slot slot : byName.values()) {
       add(entries, slot);
     }
+    if (!merged && dir.impure && !translatedIno && o.work != null) {
+      dropImpure();
+    }
     return new DirectoryListing(List.copyOf(entries), List.copyOf(upperWhiteouts));
+  }
+
+  /** An impure mark with no entry left whose inode number comes from an origin goes, as in the kernel. */
+  private void dropImpure() throws PosixException {
+    try (Layer.Location at = o.upper.locate(o.lookups.path(dir))) {
+      Xattrs.remove(at.dirfd(), at.name(), o.xattrs.impure);
+    } catch (PosixException e) {
+      if (e.errno() != Errno.ENODATA) {
+        throw e;
+      }
+    }
+    dir.impure = false;
   }
 
   private void add(List<Entry> entries, Slot slot) throws PosixException {
     if (slot.whiteout()) {
       return;
     }
-    long ino;
+    long ino = o.inodes.map(slot.layer(), slot.ino());
     if (slot.layer().isUpper() && dir.impure) {
       Node child = o.lookups.childOrNull(dir, slot.name());
-      if (child == null) {
-        return;
+      if (child != null && child.ino != ino) {
+        ino = child.ino;
+        translatedIno = true;
       }
-      ino = child.ino;
-    } else {
-      ino = o.inodes.map(slot.layer(), slot.ino());
     }
     entries.add(new Entry(slot.name(), slot.type(), ino));
   }
@@ -106,7 +125,7 @@ final class MergedDirectory {
   private record Source(Layer layer, byte[] path, boolean xwhiteouts) {}
 
   /** One layer's entries, whiteouts marked, OCI whiteout files turned into whiteouts of the names they hide. */
-  private List<Slot> readLayer(Source src) throws PosixException {
+  private List<Slot> readLayer(Source src, boolean merged) throws PosixException {
     List<DirEntry> raw;
     try (Layer.Location at = src.layer().locate(src.path())) {
       raw = Posix.readDirectory(at.dirfd(), at.name());
@@ -121,7 +140,7 @@ final class MergedDirectory {
         }
         continue;
       }
-      boolean whiteout = isWhiteout(src, e);
+      boolean whiteout = merged && isWhiteout(src, e);
       if (whiteout && src.layer().isUpper()) {
         upperWhiteouts.add(name);
       }

@@ -30,6 +30,8 @@ public final class Node {
   volatile boolean dead;
   volatile boolean opaque;
   volatile boolean impure;
+  /** The upper directory records an origin: the kernel then always reads it merged, hiding whiteouts. */
+  volatile boolean hasOrigin;
   /** This directory's {@code overlay.redirect} value (a name, or an absolute path), or null. */
   volatile byte[] redirect;
   volatile boolean recentlyUsed;

@@ -300,9 +300,6 @@ public final class Overlay implements AutoCloseable {
   public Node link(Node source, Node dir, byte[] name) throws PosixException {
     checkWritable("link");
     checkName(dir, name, "link");
-    if (source.isDirectory()) {
-      throw new PosixException(Errno.EPERM, "link", pathOf(source));
-    }
     Node node = readLocked(() -> changes.link(source, dir, name));
     node.refs.incrementAndGet();
     return node;

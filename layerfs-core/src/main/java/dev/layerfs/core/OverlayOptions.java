@@ -52,7 +52,8 @@ public final class OverlayOptions {
     this.workDir = b.workDir;
     this.readOnly = b.readOnly;
     this.userXattr = b.userXattr;
-    this.redirectDir = b.redirectDir;
+    this.redirectDir = b.redirectDir != null ? b.redirectDir
+        : b.userXattr ? RedirectDir.NOFOLLOW : RedirectDir.ON;
     this.xino = b.xino;
     this.volatileWrites = b.volatileWrites;
   }
@@ -214,7 +215,7 @@ public final class OverlayOptions {
     private Path workDir;
     private boolean readOnly;
     private boolean userXattr;
-    private RedirectDir redirectDir = RedirectDir.ON;
+    private RedirectDir redirectDir;
     private Xino xino = Xino.AUTO;
     private boolean volatileWrites;
 
@@ -300,6 +301,10 @@ public final class OverlayOptions {
       }
       if (upperDir == null && workDir != null) {
         throw new OverlayOptionException("upperdir", null, "workdir was given without an upperdir");
+      }
+      if (userXattr && (redirectDir == RedirectDir.ON || redirectDir == RedirectDir.FOLLOW)) {
+        throw new OverlayOptionException("userxattr", null, "conflicting options: userxattr,redirect_dir="
+            + redirectDir.name().toLowerCase(java.util.Locale.ROOT) + " (userxattr implies redirect_dir=nofollow)");
       }
       if (volatileWrites && upperDir == null) {
         throw new OverlayOptionException("volatile", null, "volatile needs an upperdir");

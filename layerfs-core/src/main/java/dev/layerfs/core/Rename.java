@@ -52,6 +52,9 @@ final class Rename {
       return;
     }
     checkNotIntoItself(src, newDir, where);
+    if (dst != null && isAncestor(dst, src)) {
+      throw new PosixException(exchange ? Errno.EINVAL : Errno.ENOTEMPTY, "rename", o.pathOf(dst));
+    }
     if (exchange) {
       checkNotIntoItself(dst, oldDir, where);
     } else if (dst != null && src.isDirectory() != dst.isDirectory()) {
@@ -63,7 +66,8 @@ final class Rename {
       throw new PosixException(Errno.EXDEV, "rename", where,
           "directory has lower layers and redirect_dir is not on");
     }
-    DirectoryListing dstListing = !exchange && dst != null && dst.isDirectory()
+    boolean dstPureUpper = dst != null && dst.inUpper && dst.lowers.length == 0;
+    DirectoryListing dstListing = !exchange && dst != null && dst.isDirectory() && !dstPureUpper
         ? o.changes.emptyDirectory(dst, "rename") : null;
 
     o.copyUp.ensureUpper(oldDir, true);
@@ -96,15 +100,22 @@ final class Rename {
     moveNodes(src, dst);
   }
 
-  private void checkNotIntoItself(Node dir, Node target, String where) throws PosixException {
-    if (!dir.isDirectory()) {
-      return;
+  private static void checkNotIntoItself(Node dir, Node target, String where) throws PosixException {
+    if (isAncestor(dir, target) || dir == target) {
+      throw new PosixException(Errno.EINVAL, "rename", where, "cannot move a directory into itself");
     }
-    for (Node n = target; n != null; n = n.parent) {
+  }
+
+  private static boolean isAncestor(Node dir, Node of) {
+    if (!dir.isDirectory()) {
+      return false;
+    }
+    for (Node n = of.parent; n != null; n = n.parent) {
       if (n == dir) {
-        throw new PosixException(Errno.EINVAL, "rename", where, "cannot move a directory into itself");
+        return true;
       }
     }
+    return false;
   }
 
   /**

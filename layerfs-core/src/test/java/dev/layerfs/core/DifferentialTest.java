@@ -53,11 +53,10 @@ class DifferentialTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"redirect_dir=on", "redirect_dir=off", "redirect_dir=on,userxattr"})
+  @ValueSource(strings = {"redirect_dir=on", "redirect_dir=off", "userxattr"})
   void randomSequences(String options) throws Exception {
     boolean userXattr = options.contains("userxattr");
-    String kernelOptions = userXattr ? "userxattr" : options;
-    Differential d = differential(kernelOptions);
+    Differential d = differential(options);
     int runs = options.equals("redirect_dir=on") ? SEQUENCES : SEQUENCES / 5;
     for (int i = 0; i < runs; i++) {
       long seed = 1000L * i + options.hashCode();

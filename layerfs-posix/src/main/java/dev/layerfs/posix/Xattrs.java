@@ -19,8 +19,8 @@ import java.util.List;
  *
  * <p>Linux has no portable {@code *at} form of the xattr calls, so the object is reached as
  * {@code /proc/self/fd/DIRFD/NAME} with the {@code l*} calls, which never follow the final symlink, and an empty
- * name addresses {@code DIRFD} itself (which may be an {@code O_PATH} descriptor). Only one name component is ever
- * appended, so depth never meets {@code PATH_MAX}.
+ * name addresses {@code DIRFD} itself (which may be an {@code O_PATH} descriptor). With {@link Posix#AT_FDCWD} the
+ * name is an ordinary path.
  */
 public final class Xattrs {
   public static final int XATTR_CREATE = 1;
@@ -125,6 +125,9 @@ public final class Xattrs {
   }
 
   private static MemorySegment procPath(Scratch s, int dirfd, byte[] name) {
+    if (dirfd == Posix.AT_FDCWD) {
+      return s.cstring(name);
+    }
     byte[] fd = Integer.toString(dirfd).getBytes(StandardCharsets.US_ASCII);
     int length = PROC_FD.length + fd.length + (name.length == 0 ? 0 : 1 + name.length);
     MemorySegment path = s.allocate(length + 1L);

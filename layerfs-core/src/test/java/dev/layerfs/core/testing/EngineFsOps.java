@@ -88,10 +88,14 @@ public final class EngineFsOps implements FsOps {
       step(stack, parts.get(i), budget, true);
     }
     byte[] last = parts.get(parts.size() - 1);
+    Node dir = stack.get(stack.size() - 1);
+    if (!dir.isDirectory()) {
+      throw new PosixException(Errno.ENOTDIR, "resolve", Names.printable(path));
+    }
     if (Names.isDotOrDotDot(last)) {
       throw new PosixException(Errno.EINVAL, "resolve", Names.printable(path));
     }
-    return new Parent(stack.get(stack.size() - 1), last);
+    return new Parent(dir, last);
   }
 
   private void step(List<Node> stack, byte[] name, int[] budget, boolean follow) throws PosixException {
@@ -141,7 +145,7 @@ public final class EngineFsOps implements FsOps {
     try {
       Parent p = followToParent(path);
       Node node = lookupOrNull(p.dir(), p.name());
-      int flags = Posix.O_WRONLY | (truncate ? Posix.O_TRUNC : 0);
+      int flags = Posix.O_WRONLY | Posix.O_NONBLOCK | (truncate ? Posix.O_TRUNC : 0);
       try (OpenFile f = node == null
           ? overlay.create(p.dir(), p.name(), flags | Posix.O_CREAT, 0644, caller)
           : overlay.open(checkNotDir(node, path), flags)) {
@@ -187,7 +191,7 @@ public final class EngineFsOps implements FsOps {
 
   @Override
   public void append(byte[] path, byte[] data) throws PosixException {
-    try (OpenFile f = overlay.open(checkNotDir(resolve(path, true), path), Posix.O_WRONLY | Posix.O_APPEND)) {
+    try (OpenFile f = overlay.open(checkNotDir(resolve(path, true), path), Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_APPEND)) {
       write(f, data);
     } finally {
       release();
@@ -196,7 +200,7 @@ public final class EngineFsOps implements FsOps {
 
   @Override
   public byte[] read(byte[] path) throws PosixException {
-    try (OpenFile f = overlay.open(resolve(path, true), Posix.O_RDONLY); Arena arena = Arena.ofConfined()) {
+    try (OpenFile f = overlay.open(resolve(path, true), Posix.O_RDONLY | Posix.O_NONBLOCK); Arena arena = Arena.ofConfined()) {
       if (f.node().isDirectory()) {
         throw new PosixException(Errno.EISDIR, "read", Names.printable(path));
       }
@@ -317,7 +321,7 @@ public final class EngineFsOps implements FsOps {
 
   @Override
   public void truncate(byte[] path, long size) throws PosixException {
-    try (OpenFile f = overlay.open(checkNotDir(resolve(path, true), path), Posix.O_WRONLY)) {
+    try (OpenFile f = overlay.open(checkNotDir(resolve(path, true), path), Posix.O_WRONLY | Posix.O_NONBLOCK)) {
       f.truncate(size);
     } finally {
       release();

@@ -32,7 +32,7 @@ public final class PosixFsOps implements FsOps {
   @Override
   public void write(byte[] path, byte[] data, boolean truncate) throws PosixException {
     int fd = Posix.openat(Posix.AT_FDCWD, abs(path),
-        Posix.O_WRONLY | Posix.O_CREAT | (truncate ? Posix.O_TRUNC : 0), 0644);
+        Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CREAT | (truncate ? Posix.O_TRUNC : 0), 0644);
     try {
       writeAll(fd, data, 0);
     } finally {
@@ -42,7 +42,7 @@ public final class PosixFsOps implements FsOps {
 
   @Override
   public void append(byte[] path, byte[] data) throws PosixException {
-    int fd = Posix.openat(Posix.AT_FDCWD, abs(path), Posix.O_WRONLY | Posix.O_APPEND);
+    int fd = Posix.openat(Posix.AT_FDCWD, abs(path), Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_APPEND);
     try {
       writeAll(fd, data, 0);
     } finally {
@@ -63,7 +63,7 @@ public final class PosixFsOps implements FsOps {
 
   @Override
   public byte[] read(byte[] path) throws PosixException {
-    int fd = Posix.openat(Posix.AT_FDCWD, abs(path), Posix.O_RDONLY);
+    int fd = Posix.openat(Posix.AT_FDCWD, abs(path), Posix.O_RDONLY | Posix.O_NONBLOCK);
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment buf = arena.allocate(64 * 1024);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -133,7 +133,7 @@ public final class PosixFsOps implements FsOps {
 
   @Override
   public void truncate(byte[] path, long size) throws PosixException {
-    int fd = Posix.openat(Posix.AT_FDCWD, abs(path), Posix.O_WRONLY);
+    int fd = Posix.openat(Posix.AT_FDCWD, abs(path), Posix.O_WRONLY | Posix.O_NONBLOCK);
     try {
       Posix.ftruncate(fd, size);
     } finally {

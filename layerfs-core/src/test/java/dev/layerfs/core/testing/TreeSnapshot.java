@@ -41,8 +41,14 @@ public final class TreeSnapshot {
 
   private static void walkView(FsOps fs, byte[] path, TreeMap<String, String> lines, Map<Long, List<String>> byIno)
       throws PosixException {
-    Stat st = fs.lstat(path);
     String key = "/" + Names.printable(path);
+    Stat st;
+    try {
+      st = fs.lstat(path);
+    } catch (PosixException e) {
+      lines.put(key, "listed, but lstat gives " + e.errnoName());
+      return;
+    }
     StringBuilder d = describe(st);
     if (st.isRegularFile()) {
       d.append(" sha ").append(Op.sha256(fs.read(path)));
