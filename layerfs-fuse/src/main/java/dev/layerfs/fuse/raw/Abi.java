@@ -33,48 +33,24 @@ final class Abi {
   static final long OUT_ERROR = 4;
   static final long OUT_UNIQUE = 8;
 
-  // INIT flags; bits 32..63 travel in flags2.
+  // The INIT flags this server asks for (Init names them all); bits 32..63 travel in flags2.
   static final long ASYNC_READ = 1L << 0;
-  static final long POSIX_LOCKS = 1L << 1;
   static final long ATOMIC_O_TRUNC = 1L << 3;
-  static final long EXPORT_SUPPORT = 1L << 4;
   static final long BIG_WRITES = 1L << 5;
   static final long DONT_MASK = 1L << 6;
-  static final long SPLICE_WRITE = 1L << 7;
-  static final long SPLICE_MOVE = 1L << 8;
-  static final long SPLICE_READ = 1L << 9;
-  static final long FLOCK_LOCKS = 1L << 10;
-  static final long HAS_IOCTL_DIR = 1L << 11;
   static final long AUTO_INVAL_DATA = 1L << 12;
   static final long DO_READDIRPLUS = 1L << 13;
   static final long READDIRPLUS_AUTO = 1L << 14;
   static final long ASYNC_DIO = 1L << 15;
   static final long WRITEBACK_CACHE = 1L << 16;
-  static final long NO_OPEN_SUPPORT = 1L << 17;
   static final long PARALLEL_DIROPS = 1L << 18;
-  static final long HANDLE_KILLPRIV = 1L << 19;
-  static final long POSIX_ACL = 1L << 20;
-  static final long ABORT_ERROR = 1L << 21;
   static final long MAX_PAGES = 1L << 22;
   static final long CACHE_SYMLINKS = 1L << 23;
-  static final long NO_OPENDIR_SUPPORT = 1L << 24;
-  static final long EXPLICIT_INVAL_DATA = 1L << 25;
-  static final long MAP_ALIGNMENT = 1L << 26;
-  static final long SUBMOUNTS = 1L << 27;
-  static final long HANDLE_KILLPRIV_V2 = 1L << 28;
   static final long SETXATTR_EXT = 1L << 29;
   static final long INIT_EXT = 1L << 30;
-  static final long SECURITY_CTX = 1L << 32;
-  static final long HAS_INODE_DAX = 1L << 33;
-  static final long CREATE_SUPP_GROUP = 1L << 34;
-  static final long HAS_EXPIRE_ONLY = 1L << 35;
   static final long DIRECT_IO_ALLOW_MMAP = 1L << 36;
   static final long PASSTHROUGH = 1L << 37;
   static final long NO_EXPORT_SUPPORT = 1L << 38;
-  static final long HAS_RESEND = 1L << 39;
-  static final long ALLOW_IDMAP = 1L << 40;
-  static final long OVER_IO_URING = 1L << 41;
-  static final long REQUEST_TIMEOUT = 1L << 42;
 
   // fuse_open_out.open_flags
   static final int FOPEN_DIRECT_IO = 1 << 0;

@@ -20,7 +20,8 @@ import java.nio.file.Path;
  * <p>The mount goes through {@code mount(2)} when the process runs as root, else through the setuid
  * {@code fusermount3} helper. {@link #close} is the one way this process unmounts: a shutdown hook may call it, since
  * it only asks the kernel to unmount and waits; the session is torn down by its last reader thread once the kernel
- * ends the connection, whoever unmounted.
+ * ends the connection, whoever unmounted. The readers are daemon threads, so a program that only serves the mount
+ * blocks in {@link #awaitUnmount}.
  */
 public final class FuseServer implements AutoCloseable {
   private final Path mountPoint;
@@ -53,6 +54,10 @@ public final class FuseServer implements AutoCloseable {
    */
   public Connection awaitReady() throws IOException, InterruptedException {
     return session.awaitReady();
+  }
+
+  Session session() {
+    return session;
   }
 
   /** Waits until the mount is gone, whoever unmounted it, and the session is torn down. */

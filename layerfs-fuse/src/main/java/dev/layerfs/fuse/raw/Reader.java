@@ -186,13 +186,13 @@ final class Reader implements Runnable {
     Connection connection =
         new Connection(session, offer, Init.agree(offer, session.options(), session.privileged()));
     try {
-      session.connect(connection);
       fs.init(connection);
     } catch (Throwable t) {
       reply(unique, -errno(t), 0);
       session.failed(t);
       return;
     }
+    session.connect(connection);
     if (reply(unique, 0, connection.agreement().write(out, PAYLOAD))) {
       session.ready(connection);
     } else {

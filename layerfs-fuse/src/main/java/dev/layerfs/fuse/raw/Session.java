@@ -79,7 +79,10 @@ final class Session {
     return backings;
   }
 
-  /** The negotiated connection; set before INIT is answered, so readers see it with the first later request. */
+  /**
+   * The negotiated connection, set once the filesystem's {@code init} succeeded and before INIT is answered, so
+   * readers see it with the first later request.
+   */
   Connection connection() {
     return connection;
   }
@@ -125,7 +128,7 @@ final class Session {
     return false;
   }
 
-  /** Calls {@link RawFileSystem#destroy} once, if the filesystem was initialized. */
+  /** Calls {@link RawFileSystem#destroy} once, if the filesystem's {@code init} succeeded. */
   void destroy() {
     if (connection != null && destroyed.compareAndSet(false, true)) {
       try {

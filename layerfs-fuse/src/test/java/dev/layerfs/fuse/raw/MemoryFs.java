@@ -30,7 +30,6 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>One lock guards the tree; calls still arrive from several reader threads at once.
  */
 final class MemoryFs implements RawFileSystem {
-  static final Duration TIMEOUT = Duration.ofSeconds(1);
 
   final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
   final Map<Long, Node> nodes = new ConcurrentHashMap<>();
@@ -40,6 +39,10 @@ final class MemoryFs implements RawFileSystem {
   final CountDownLatch blockingEntered = new CountDownLatch(1);
   final CountDownLatch interruptSeen = new CountDownLatch(1);
   volatile Connection connection;
+  /** How long the kernel may cache entries and attributes. */
+  volatile Duration timeout = Duration.ofSeconds(1);
+  /** Whether opens keep the kernel's cached pages (FOPEN_KEEP_CACHE). */
+  volatile boolean keepCache;
   /** LOOKUP of this name throws an unexpected exception. */
   volatile byte[] throwingName;
   /** LOOKUP of this name waits until the request is interrupted. */
@@ -194,7 +197,7 @@ final class MemoryFs implements RawFileSystem {
   @Override
   public synchronized void getattr(Request request, AttrOut out) throws IOException {
     count("getattr");
-    fill(node(request.nodeId()), out.attrTimeout(TIMEOUT).attr());
+    fill(node(request.nodeId()), out.attrTimeout(timeout).attr());
   }
 
   @Override
@@ -216,7 +219,7 @@ final class MemoryFs implements RawFileSystem {
     node.atime = time(in.atime(), node.atime);
     node.mtime = time(in.mtime(), node.mtime);
     node.ctime = now();
-    fill(node, out.attrTimeout(TIMEOUT).attr());
+    fill(node, out.attrTimeout(timeout).attr());
   }
 
   @Override
@@ -374,6 +377,9 @@ final class MemoryFs implements RawFileSystem {
     long handle = nextHandle.getAndIncrement();
     handles.put(handle, node);
     out.handle(handle);
+    if (keepCache) {
+      out.keepCache();
+    }
     if (node.backing != null) {
       int fd = Posix.openat(Posix.AT_FDCWD, Names.bytes(node.backing.toString()), flags & Posix.O_ACCMODE);
       try {
@@ -620,7 +626,7 @@ final class MemoryFs implements RawFileSystem {
 
   private void answer(Node node, EntryOut out) {
     node.lookups++;
-    out.nodeId(node.id).entryTimeout(TIMEOUT).attrTimeout(TIMEOUT);
+    out.nodeId(node.id).entryTimeout(timeout).attrTimeout(timeout);
     fill(node, out.attr());
   }
 
