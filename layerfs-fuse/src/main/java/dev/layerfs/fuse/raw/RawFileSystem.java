@@ -46,6 +46,10 @@ public interface RawFileSystem {
   /** The kernel drops {@code lookups} references to {@code nodeId}; no answer is possible, so nothing is thrown. */
   default void forget(long nodeId, long lookups) {}
 
+  /**
+   * Answers the attributes of node {@code request.nodeId()}. The kernel's file handle (for {@code fstat}) is not
+   * passed: a node id stays valid while any file of it is open, so the node alone answers.
+   */
   default void getattr(Request request, AttrOut out) throws IOException {
     throw FuseException.of(Errno.ENOSYS);
   }

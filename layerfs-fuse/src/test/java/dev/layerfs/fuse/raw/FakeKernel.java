@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
  * The kernel's side of a FUSE connection, played over a {@code SOCK_SEQPACKET} socket pair (which keeps message
  * boundaries as {@code /dev/fuse} does), so that the protocol can be tested byte for byte without mounting.
  */
-final class FakeKernel implements AutoCloseable {
+final class FakeKernel {
   static final int MAX_WRITE = 128 * 1024;
 
   final Session session;
@@ -102,8 +102,7 @@ final class FakeKernel implements AutoCloseable {
   }
 
   /** Hangs up, as an unmount does, and waits for the session to be torn down. */
-  @Override
-  public void close() throws InterruptedException {
+  void hangUp() throws InterruptedException {
     Posix.closeQuietly(fd);
     session.awaitEnd();
   }

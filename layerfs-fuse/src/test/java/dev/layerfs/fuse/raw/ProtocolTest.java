@@ -34,7 +34,7 @@ class ProtocolTest {
   @AfterEach
   void hangUp() throws InterruptedException {
     if (kernel != null) {
-      kernel.close();
+      kernel.hangUp();
     }
   }
 
@@ -83,7 +83,7 @@ class ProtocolTest {
     start(false, true).init(7, 45, EVERYTHING);
     long unprivileged = flags(kernel.receive());
     assertEquals(NEGOTIATED | Abi.WRITEBACK_CACHE, unprivileged, Init.flagNames(unprivileged).toString());
-    kernel.close();
+    kernel.hangUp();
 
     start(true, true).init(7, 45, EVERYTHING);
     long privileged = flags(kernel.receive());
@@ -217,7 +217,7 @@ class ProtocolTest {
     assertEquals(-Errno.EIO, kernel.receive().error());
     IOException e = assertThrows(IOException.class, () -> kernel.session.awaitReady());
     assertTrue(e.getMessage().contains("no layers"), e.getMessage());
-    kernel.close();
+    kernel.hangUp();
     kernel = null;
     assertFalse(destroyed[0]);
   }
