@@ -221,10 +221,10 @@ public final class FuseServer implements AutoCloseable {
      * @throws IOException if the mount point is not a directory, or mounting failed
      */
     public FuseServer mount() throws IOException {
-      Path absolute = mountPoint.toAbsolutePath();
-      if (!Files.isDirectory(absolute)) {
-        throw new IOException("mount point " + absolute + " is not a directory");
+      if (!Files.isDirectory(mountPoint)) {
+        throw new IOException("mount point " + mountPoint.toAbsolutePath() + " is not a directory");
       }
+      Path absolute = mountPoint.toRealPath();
       Options options = new Options(fsName, subtype, readers, maxWrite, allowOther, defaultPermissions,
           writebackCache, readdirplus, passthrough, maxStackDepth, autoUnmount, useFusermount || autoUnmount);
       byte[] target = Names.bytes(absolute.toString());

@@ -135,7 +135,9 @@ final class Init {
         return OUT_SIZE_7_22;
       }
       out.set(ValueLayout.JAVA_INT, at + OUT_TIME_GRAN, 1);
-      out.set(ValueLayout.JAVA_SHORT, at + OUT_MAX_PAGES, (short) Math.min(0xffff, ceilDiv(maxWrite, PAGE_SIZE)));
+      if (has(MAX_PAGES)) {
+        out.set(ValueLayout.JAVA_SHORT, at + OUT_MAX_PAGES, (short) Math.min(0xffff, ceilDiv(maxWrite, PAGE_SIZE)));
+      }
       out.set(ValueLayout.JAVA_INT, at + OUT_FLAGS2, (int) (flags >>> 32));
       out.set(ValueLayout.JAVA_INT, at + OUT_MAX_STACK_DEPTH, maxStackDepth);
       return OUT_SIZE;

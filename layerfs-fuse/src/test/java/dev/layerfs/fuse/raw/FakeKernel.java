@@ -103,7 +103,12 @@ final class FakeKernel {
 
   /** Hangs up, as an unmount does, and waits for the session to be torn down. */
   void hangUp() throws InterruptedException {
-    Posix.closeQuietly(fd);
+    hangUpWithoutWaiting();
     session.awaitEnd();
+  }
+
+  /** Hangs up while a request is being served, so that its answer finds nobody to take it. */
+  void hangUpWithoutWaiting() {
+    Posix.closeQuietly(fd);
   }
 }

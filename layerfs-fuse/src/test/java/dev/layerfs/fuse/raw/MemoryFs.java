@@ -146,6 +146,7 @@ final class MemoryFs implements RawFileSystem {
 
   @Override
   public void destroy() {
+    count("destroy");
     destroyed.countDown();
   }
 

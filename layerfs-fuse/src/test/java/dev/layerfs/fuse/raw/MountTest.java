@@ -318,12 +318,29 @@ class MountTest {
   }
 
   @Test
+  void aSecondBackingFileForANodeOpenInPassthroughIsRefusedAndItsOpenReleased() throws Exception {
+    Path data = Files.createDirectory(tmp.resolve("data"));
+    Path first = Files.writeString(data.resolve("first"), "first");
+    Path second = Files.writeString(data.resolve("second"), "second");
+    MemoryFs.Node node = fs.addBackedFile("pt", first);
+    mount();
+    try (FileChannel held = FileChannel.open(mnt.resolve("pt"))) {
+      node.backing = second;
+      IOException e = assertThrows(IOException.class, () -> Files.readAllBytes(mnt.resolve("pt")));
+      assertTrue(e.getMessage().contains("Device or resource busy"), e.getMessage());
+      assertEquals(fs.calls("open") - 1, fs.calls("release"), "the refused open was released, the held one not");
+      assertEquals(5, held.read(ByteBuffer.allocate(10), 0));
+    }
+  }
+
+  @Test
   void externalUmountEndsTheSessionAndCallsDestroy() throws Exception {
     mount();
     sh(tmp, "umount " + mnt);
     server.awaitUnmount();
     assertTrue(fs.destroyed.await(10, TimeUnit.SECONDS));
     server.close();
+    assertEquals(1, fs.calls("destroy"));
   }
 
   @Test

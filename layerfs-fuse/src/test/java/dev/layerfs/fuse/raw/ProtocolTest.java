@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -99,6 +100,14 @@ class ProtocolTest {
     assertEquals(NEGOTIATED & 0xffffffffL & ~Abi.INIT_EXT, flags(reply));
     assertEquals(0, reply.payload().getInt(36), "no passthrough, no stack depth");
     assertEquals(31, kernel.session.awaitReady().protocolMinor());
+  }
+
+  @Test
+  void kernelsWithoutMaxPagesKeepTheirRequestSize() throws Exception {
+    start(true, false).init(7, 27, EVERYTHING & 0xffffffffL & ~(Abi.MAX_PAGES | Abi.INIT_EXT));
+    ByteBuffer out = kernel.receive().payload();
+    assertEquals(Init.LEGACY_MAX_WRITE, out.getInt(20));
+    assertEquals(0, out.getShort(28), "max_pages only goes to kernels that know it");
   }
 
   @Test
@@ -220,6 +229,56 @@ class ProtocolTest {
     kernel.hangUp();
     kernel = null;
     assertFalse(destroyed[0]);
+  }
+
+  @Test
+  void lookupsAndOpensTheKernelDidNotTakeAreGivenBack() throws Exception {
+    CountDownLatch answering = new CountDownLatch(1);
+    CountDownLatch hungUp = new CountDownLatch(1);
+    List<String> takenBack = new ArrayList<>();
+    RawFileSystem slow = new RawFileSystem() {
+      @Override
+      public void lookup(Request request, byte[] name, EntryOut out) throws IOException {
+        answering.countDown();
+        await(hungUp);
+        out.nodeId(42);
+      }
+
+      @Override
+      public void forget(long nodeId, long lookups) {
+        takenBack.add("forget " + nodeId + " " + lookups);
+      }
+    };
+    kernel = new FakeKernel(slow, 1, true, false);
+    kernel.init(7, 45, EVERYTHING);
+    kernel.receive();
+    kernel.send(Opcode.LOOKUP, Abi.ROOT_ID, args().name("x"));
+    assertTrue(answering.await(30, TimeUnit.SECONDS));
+    kernel.hangUpWithoutWaiting();
+    hungUp.countDown();
+    kernel.session.awaitEnd();
+    kernel = null;
+    assertEquals(List.of("forget 42 1"), takenBack);
+  }
+
+  private static void await(CountDownLatch latch) throws IOException {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      throw new IOException(e);
+    }
+  }
+
+  @Test
+  void destroyIsAnsweredAndCallsTheFilesystemOnce() throws Exception {
+    initialized();
+    long unique = kernel.send(Opcode.DESTROY, 0, args());
+    Reply reply = kernel.receive();
+    assertEquals(unique, reply.unique());
+    assertEquals(0, reply.error());
+    kernel.hangUp();
+    kernel = null;
+    assertEquals(1, fs.calls("destroy"));
   }
 
   @Test
