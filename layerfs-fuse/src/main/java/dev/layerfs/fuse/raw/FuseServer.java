@@ -67,8 +67,9 @@ public final class FuseServer implements AutoCloseable {
 
   /**
    * Unmounts, if the mount is still there, and waits until the session is torn down. A busy mount is detached
-   * lazily and its connection aborted, so clients still holding files open get ENOTCONN. Calling it again does
-   * nothing; it must not be called from a filesystem method.
+   * lazily and its connection aborted through fusectl, so clients still holding files open get ENOTCONN; only an
+   * ordinary user on a system without fusectl mounted has to wait until those clients close their files. Calling
+   * it again does nothing; it must not be called from a filesystem method.
    */
   @Override
   public void close() throws IOException {

@@ -45,7 +45,18 @@ final class Mounter {
       return new Attached(attached.fd(), Mounts.deviceOf(mountPoint), attached.viaHelper(), attached.helperPid(),
           attached.helperSocket());
     } catch (PosixException e) {
+      // Without the device number the mount cannot be told apart later: end the connection and detach it now.
+      Posix.closeQuietly(attached.fd());
       release(attached);
+      try {
+        if (direct) {
+          Mounts.umount2(mountPoint, Mounts.MNT_DETACH | Mounts.UMOUNT_NOFOLLOW);
+        } else {
+          runHelper(bytes("-u"), bytes("-q"), bytes("-z"), bytes("--"), mountPoint);
+        }
+      } catch (IOException | RuntimeException detachFailure) {
+        e.addSuppressed(detachFailure);
+      }
       throw e;
     }
   }
