@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.layerfs.posix.Errno;
 import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
+import dev.layerfs.posix.PosixException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -97,6 +99,21 @@ class MountTest {
     sh(mnt, "rm hard soft fifo null old sized && rm a/b/moved && rmdir a/b a");
     assertEquals("", sh(mnt, "ls -A"));
     assertTrue(sh(mnt, "ls -la").startsWith("total"));
+  }
+
+  @Test
+  void renameFlagsReachTheFilesystem() throws Exception {
+    mount();
+    Files.writeString(mnt.resolve("a"), "A");
+    Files.writeString(mnt.resolve("b"), "B");
+    byte[] a = Names.bytes(mnt.resolve("a").toString());
+    byte[] b = Names.bytes(mnt.resolve("b").toString());
+    PosixException exists = assertThrows(PosixException.class,
+        () -> Posix.renameat2(Posix.AT_FDCWD, a, Posix.AT_FDCWD, b, Posix.RENAME_NOREPLACE));
+    assertEquals(Errno.EEXIST, exists.errno());
+    Posix.renameat2(Posix.AT_FDCWD, a, Posix.AT_FDCWD, b, Posix.RENAME_EXCHANGE);
+    assertEquals("B", Files.readString(mnt.resolve("a")));
+    assertEquals("A", Files.readString(mnt.resolve("b")));
   }
 
   @Test
