@@ -40,6 +40,7 @@ public final class Errno {
   public static final int ENOTEMPTY = 39;
   public static final int ELOOP = 40;
   public static final int ENODATA = 61;
+  public static final int EPROTO = 71;
   public static final int EOVERFLOW = 75;
   public static final int EOPNOTSUPP = 95;
   public static final int ECONNREFUSED = 111;
@@ -61,6 +62,7 @@ public final class Errno {
       NAMES[i + 1] = names[i];
     }
     NAMES[ENODATA] = "ENODATA";
+    NAMES[EPROTO] = "EPROTO";
     NAMES[EOVERFLOW] = "EOVERFLOW";
     NAMES[EOPNOTSUPP] = "EOPNOTSUPP";
     NAMES[ENOTCONN] = "ENOTCONN";

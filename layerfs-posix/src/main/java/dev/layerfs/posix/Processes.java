@@ -1,0 +1,149 @@
+package dev.layerfs.posix;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.layerfs.posix.Native.Scratch;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.util.List;
+
+/**
+ * Child processes that inherit chosen descriptors, which {@link ProcessBuilder} cannot start: it closes every
+ * descriptor above 2 in the child, yet {@code fusermount3} expects its socket as {@code _FUSE_COMMFD}.
+ */
+public final class Processes {
+  private static final int POSIX_SPAWN_SETSIGDEF = 0x04;
+  private static final int POSIX_SPAWN_SETSIGMASK = 0x08;
+  // glibc's opaque types, rounded up generously: 80, 336 and 128 bytes on x86_64 and aarch64.
+  private static final long FILE_ACTIONS_SIZE = 256;
+  private static final long SPAWNATTR_SIZE = 1024;
+  private static final long SIGSET_SIZE = 256;
+
+  private static final MethodHandle POSIX_SPAWN = Native.call("posix_spawn",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+  private static final MethodHandle ACTIONS_INIT = Native.call("posix_spawn_file_actions_init",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final MethodHandle ACTIONS_DUP2 = Native.call("posix_spawn_file_actions_adddup2",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+  private static final MethodHandle ACTIONS_CLOSEFROM = Native.call("posix_spawn_file_actions_addclosefrom_np",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle ACTIONS_DESTROY = Native.call("posix_spawn_file_actions_destroy",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final MethodHandle ATTR_INIT = Native.call("posix_spawnattr_init",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final MethodHandle ATTR_SETFLAGS = Native.call("posix_spawnattr_setflags",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
+  private static final MethodHandle ATTR_SETSIGMASK = Native.call("posix_spawnattr_setsigmask",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  private static final MethodHandle ATTR_SETSIGDEFAULT = Native.call("posix_spawnattr_setsigdefault",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  private static final MethodHandle ATTR_DESTROY = Native.call("posix_spawnattr_destroy",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final MethodHandle SIGEMPTYSET = Native.call("sigemptyset",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final MethodHandle SIGFILLSET = Native.call("sigfillset",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final MethodHandle WAITPID = Native.errnoCall("waitpid",
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle PIPE2 = Native.errnoCall("pipe2",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+
+  private Processes() {}
+
+  /**
+   * Starts {@code path} with {@code argv} and exactly the environment {@code env} ({@code NAME=value} entries).
+   * The child's descriptor {@code i} is the parent's {@code childFds[i]}; every other descriptor is closed in the
+   * child, its signal mask is empty and every signal has its default action. Answers the child's pid.
+   *
+   * @throws IllegalArgumentException if a parent descriptor lies below {@code childFds.length} without being equal
+   *     to its own index, since an earlier redirection would overwrite it
+   */
+  public static int spawn(byte[] path, List<byte[]> argv, List<byte[]> env, int... childFds) throws PosixException {
+    for (int i = 0; i < childFds.length; i++) {
+      if (childFds[i] < childFds.length && childFds[i] != i) {
+        throw new IllegalArgumentException("descriptor " + childFds[i] + " for child descriptor " + i
+            + " would be overwritten; pass descriptors >= " + childFds.length);
+      }
+    }
+    try (Scratch s = Scratch.open()) {
+      MemorySegment actions = s.allocate(FILE_ACTIONS_SIZE);
+      MemorySegment attr = s.allocate(SPAWNATTR_SIZE);
+      MemorySegment emptySet = s.allocate(SIGSET_SIZE);
+      MemorySegment fullSet = s.allocate(SIGSET_SIZE);
+      int ignored = (int) SIGEMPTYSET.invokeExact(emptySet);
+      ignored = (int) SIGFILLSET.invokeExact(fullSet);
+      check((int) ACTIONS_INIT.invokeExact(actions), "posix_spawn_file_actions_init", path);
+      check((int) ATTR_INIT.invokeExact(attr), "posix_spawnattr_init", path);
+      try {
+        for (int i = 0; i < childFds.length; i++) {
+          check((int) ACTIONS_DUP2.invokeExact(actions, childFds[i], i), "posix_spawn_file_actions_adddup2", path);
+        }
+        check((int) ACTIONS_CLOSEFROM.invokeExact(actions, childFds.length),
+            "posix_spawn_file_actions_addclosefrom_np", path);
+        check((int) ATTR_SETFLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)),
+            "posix_spawnattr_setflags", path);
+        check((int) ATTR_SETSIGMASK.invokeExact(attr, emptySet), "posix_spawnattr_setsigmask", path);
+        check((int) ATTR_SETSIGDEFAULT.invokeExact(attr, fullSet), "posix_spawnattr_setsigdefault", path);
+        MemorySegment pid = s.allocate(4);
+        int rc = (int) POSIX_SPAWN.invokeExact(pid, s.cstring(path), actions, attr, strings(s, argv),
+            strings(s, env));
+        check(rc, "posix_spawn", path);
+        return pid.get(JAVA_INT, 0);
+      } finally {
+        ignored = (int) ACTIONS_DESTROY.invokeExact(actions);
+        ignored = (int) ATTR_DESTROY.invokeExact(attr);
+      }
+    } catch (Throwable t) {
+      throw Native.propagate(t);
+    }
+  }
+
+  /**
+   * Waits for child {@code pid} to end and answers its exit status, or 128 plus the signal number when a signal
+   * ended it, as shells report.
+   */
+  public static int waitpid(int pid) throws PosixException {
+    try (Scratch s = Scratch.open()) {
+      MemorySegment status = s.allocate(4);
+      int rc;
+      do {
+        rc = (int) WAITPID.invokeExact(s.errno(), pid, status, 0);
+      } while (rc < 0 && s.lastErrno() == Errno.EINTR);
+      s.check(rc, "waitpid", null);
+      int raw = status.get(JAVA_INT, 0);
+      int signal = raw & 0x7f;
+      return signal == 0 ? (raw >> 8) & 0xff : 128 + signal;
+    } catch (Throwable t) {
+      throw Native.propagate(t);
+    }
+  }
+
+  /** A pipe as {@code {readEnd, writeEnd}}, both close-on-exec. */
+  public static int[] pipe() throws PosixException {
+    try (Scratch s = Scratch.open()) {
+      MemorySegment fds = s.allocate(8);
+      s.check((int) PIPE2.invokeExact(s.errno(), fds, Posix.O_CLOEXEC), "pipe2", null);
+      return new int[] {fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4)};
+    } catch (Throwable t) {
+      throw Native.propagate(t);
+    }
+  }
+
+  /** The spawn family answers an error number instead of setting errno. */
+  private static void check(int rc, String call, byte[] path) throws PosixException {
+    if (rc != 0) {
+      throw new PosixException(rc, call, Names.printable(path));
+    }
+  }
+
+  private static MemorySegment strings(Scratch s, List<byte[]> values) {
+    MemorySegment array = s.allocate((values.size() + 1L) * ADDRESS.byteSize());
+    for (int i = 0; i < values.size(); i++) {
+      array.setAtIndex(ADDRESS, i, s.cstring(values.get(i)));
+    }
+    return array;
+  }
+}
