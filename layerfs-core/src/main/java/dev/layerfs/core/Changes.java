@@ -77,7 +77,7 @@ final class Changes {
     dir.dirLock.writeLock().lock();
     try {
       checkAbsent(dir, name, "link");
-      if (source.lowers.length > 0) {
+      if (source.hasConstIno()) {
         o.copyUp.markImpure(dir, o.lookups.path(dir));
       }
       return new Creation(dir, name, source.type, null).link(source);
@@ -286,18 +286,19 @@ final class Changes {
     if (target.isDirectory() != directory) {
       throw new PosixException(directory ? Errno.ENOTDIR : Errno.EISDIR, call, o.pathOf(target));
     }
-    if (directory) {
+    boolean lowerBelow = !target.inUpper || o.lookups.lowerPositive(dir, name);
+    if (directory && (lowerBelow || !target.isPureUpper())) {
       emptyDirectory(target, call);
     }
     o.copyUp.ensureUpper(dir, true);
     dir.dirLock.writeLock().lock();
     try {
       Node node = o.lookups.child(dir, name, call);
-      if (node.isDirectory() != directory) {
-        throw new PosixException(directory ? Errno.ENOTDIR : Errno.EISDIR, call, o.pathOf(node));
+      if (node != target) {
+        throw new PosixException(Errno.ENOENT, call, o.pathOf(target), "removed meanwhile");
       }
-      DirectoryListing listing = directory ? emptyDirectory(node, call) : null;
-      boolean lowerBelow = !node.inUpper || o.lookups.lowerPositive(dir, name);
+      DirectoryListing listing = directory && (lowerBelow || !node.isPureUpper()) ? emptyDirectory(node, call)
+          : null;
       byte[] path = Names.join(o.lookups.path(dir), name);
       try (Layer.Location at = o.upper.locate(path)) {
         if (!lowerBelow) {
@@ -317,7 +318,7 @@ final class Changes {
 
   /** Checks a directory shows nothing (its whiteouts do not count) and answers its listing. */
   DirectoryListing emptyDirectory(Node node, String call) throws PosixException {
-    DirectoryListing listing = MergedDirectory.list(o, node);
+    DirectoryListing listing = MergedDirectory.list(o, node, true);
     if (listing.visibleCount() > 0) {
       throw new PosixException(Errno.ENOTEMPTY, call, o.pathOf(node));
     }

@@ -254,7 +254,14 @@ final class CopyUp {
   private void copyMetadata(Lower src, Stat st, int dirfd, byte[] name, byte[] origin) throws PosixException {
     copyXattrs(src, dirfd, name);
     if (origin != null) {
-      Xattrs.set(dirfd, name, o.xattrs.origin, origin, 0);
+      try {
+        Xattrs.set(dirfd, name, o.xattrs.origin, origin, 0);
+      } catch (PosixException e) {
+        if (e.errno() != Errno.EPERM) {
+          throw e;
+        }
+        // user.overlay.origin cannot go on a symlink or device node; the kernel does without it too.
+      }
     }
     if (!st.isSymlink()) {
       if (name.length == 0) {

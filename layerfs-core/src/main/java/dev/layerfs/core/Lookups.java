@@ -173,7 +173,7 @@ final class Lookups {
     byte[] originValue = OverlayXattrs.read(o.upper.rootFd, path, o.xattrs.origin);
     Lower origin = originValue == null || originValue.length == 0 ? null : findOrigin(dir, name, originValue);
     Node node = new Node(dir, name, st.type(), origin == null ? new Lower[0] : new Lower[] {origin}, true);
-    node.ino = origin != null ? o.inodes.map(origin.layer(), origin.ino()) : o.inodes.map(o.upper, st.ino());
+    node.ino = node.hasConstIno() ? o.inodes.map(origin.layer(), origin.ino()) : o.inodes.map(o.upper, st.ino());
     return node;
   }
 

@@ -32,15 +32,26 @@ final class MergedDirectory {
   private final List<byte[]> upperWhiteouts = new ArrayList<>();
   private boolean translatedIno;
 
-  private MergedDirectory(Overlay o, Node dir) {
+  private final boolean alwaysMerge;
+
+  private MergedDirectory(Overlay o, Node dir, boolean alwaysMerge) {
     this.o = o;
     this.dir = dir;
+    this.alwaysMerge = alwaysMerge;
   }
 
   static DirectoryListing list(Overlay o, Node dir) throws PosixException {
+    return list(o, dir, false);
+  }
+
+  /**
+   * Lists a directory; {@code alwaysMerge} hides whiteouts even where readdir would show them, as the kernel's
+   * emptiness check for rmdir and rename does.
+   */
+  static DirectoryListing list(Overlay o, Node dir, boolean alwaysMerge) throws PosixException {
     dir.dirLock.readLock().lock();
     try {
-      return new MergedDirectory(o, dir).read();
+      return new MergedDirectory(o, dir, alwaysMerge).read();
     } finally {
       dir.dirLock.readLock().unlock();
     }
@@ -60,7 +71,7 @@ final class MergedDirectory {
     for (Lower lower : dir.lowers) {
       sources.add(new Source(lower.layer(), lower.path(), lower.xwhiteouts()));
     }
-    boolean merged = dir.parent == null || sources.size() > 1 || dir.hasOrigin;
+    boolean merged = alwaysMerge || dir.parent == null || sources.size() > 1 || dir.hasOrigin;
     List<Slot> front = new ArrayList<>();
     for (int i = 0; i < sources.size(); i++) {
       boolean lowest = i == sources.size() - 1 && sources.size() > 1;

@@ -83,6 +83,22 @@ public final class Node {
     return parent == null;
   }
 
+  /**
+   * True for an upper object with nothing below and no origin: the kernel leaves such directories to the upper
+   * filesystem (whiteouts inside them count as entries).
+   */
+  boolean isPureUpper() {
+    return inUpper && lowers.length == 0 && !hasOrigin && parent != null;
+  }
+
+  /**
+   * True when the inode number comes from a lower object (the kernel's {@code OVL_CONST_INO}): a directory with a
+   * lower, or a non-directory whose lower is not a hard link that copy-up breaks.
+   */
+  boolean hasConstIno() {
+    return lowers.length > 0 && (isDirectory() || lowers[0].nlink() <= 1);
+  }
+
   /** True when the directory shows entries from lower layers. */
   boolean isMerged() {
     return inUpper && lowers.length > 0;

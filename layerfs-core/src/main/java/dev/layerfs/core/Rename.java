@@ -66,7 +66,7 @@ final class Rename {
       throw new PosixException(Errno.EXDEV, "rename", where,
           "directory has lower layers and redirect_dir is not on");
     }
-    boolean dstPureUpper = dst != null && dst.inUpper && dst.lowers.length == 0;
+    boolean dstPureUpper = dst != null && dst.isPureUpper();
     DirectoryListing dstListing = !exchange && dst != null && dst.isDirectory() && !dstPureUpper
         ? o.changes.emptyDirectory(dst, "rename") : null;
 
@@ -83,10 +83,10 @@ final class Rename {
     if (redirectDst) {
       setRedirect(dst, newName, sameDir);
     }
-    if (!sameDir && src.lowers.length > 0) {
+    if (!sameDir && src.hasConstIno()) {
       o.copyUp.markImpure(newDir, o.lookups.path(newDir));
     }
-    if (exchange && !sameDir && dst.lowers.length > 0) {
+    if (exchange && !sameDir && dst.hasConstIno()) {
       o.copyUp.markImpure(oldDir, o.lookups.path(oldDir));
     }
     makeOpaqueIfMovedIntoMerge(src, newDir);

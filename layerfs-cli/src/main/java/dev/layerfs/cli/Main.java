@@ -1,0 +1,35 @@
+package dev.layerfs.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code layerfs} command: the tutorial's vocabulary for overlays, Docker's for layers and images. */
+@Command(
+    name = "layerfs",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "OverlayFS in Java: union mounts, an embeddable overlay and OCI layer tools.",
+    subcommands = {TutorialCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs a command line and answers the exit code; tests call this instead of {@link #main}. */
+  public static int run(String... args) {
+    return new CommandLine(new Main())
+        .setExecutionExceptionHandler(new Errors())
+        .execute(args);
+  }
+
+  /** The version from the jar's manifest, or "development" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"layerfs " + (v == null ? "development" : v)};
+    }
+  }
+}

@@ -1,0 +1,7 @@
+/** The {@code layerfs} command line. */
+module dev.layerfs.cli {
+  requires dev.layerfs.core;
+  requires info.picocli;
+
+  opens dev.layerfs.cli to info.picocli;
+}
