@@ -1,0 +1,435 @@
+package dev.layerfs.nio;
+
+import dev.layerfs.core.DirectoryListing;
+import dev.layerfs.core.Node;
+import dev.layerfs.core.OpenFile;
+import dev.layerfs.core.Overlay;
+import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.Posix;
+import dev.layerfs.posix.PosixException;
+import dev.layerfs.posix.Stat;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AccessMode;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.util.Set;
+
+/**
+ * The file operations of an overlay view, with relative paths taken from a base directory: the root for the file
+ * system's own paths, the open directory for a {@link java.nio.file.SecureDirectoryStream}'s.
+ *
+ * <p>Each operation resolves its path once into engine nodes and works on those, and reports the change it made
+ * to the view's watch services.
+ */
+final class DirectoryView {
+  private final OverlayFileSystem fs;
+  private final Overlay overlay;
+  private final Node base;
+
+  DirectoryView(OverlayFileSystem fs, Node base) {
+    this.fs = fs;
+    this.overlay = fs.overlay();
+    this.base = base;
+  }
+
+  FileRef ref(OverlayPath path, boolean follow) {
+    return FileRef.byPath(fs, base, path, follow);
+  }
+
+  // ---------------------------------------------------------------- files
+
+  /**
+   * Opens a file as {@code open(2)} would with the flags the options stand for: a write mode copies a lower file
+   * up first, {@code CREATE} follows a dangling symlink to make its target, {@code CREATE_NEW} never follows one.
+   */
+  OverlayFileChannel newFileChannel(OverlayPath path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+      throws IOException {
+    OverlayFileChannel.Mode mode = OverlayFileChannel.Mode.of(options);
+    int createMode = createMode(attrs, 0666);
+    if (mode.write()) {
+      fs.checkWritable();
+    } else {
+      fs.checkOpen();
+    }
+    OverlayFileChannel channel;
+    if (mode.createNew()) {
+      channel = createNew(path, mode, createMode);
+    } else if (mode.create()) {
+      channel = openOrCreate(path, mode, createMode);
+    } else {
+      channel = openExisting(path, mode);
+    }
+    fs.opened(channel);
+    return channel;
+  }
+
+  private OverlayFileChannel createNew(OverlayPath path, OverlayFileChannel.Mode mode, int createMode)
+      throws IOException {
+    PathResolver.Entry entry = fs.entry(base, path);
+    if (entry == null || entry.isDotOrDotDot()) {
+      close(entry);
+      throw new FileAlreadyExistsException(path.toString());
+    }
+    try {
+      OverlayFileChannel channel = created(path, entry, mode, createMode);
+      if (channel == null) {
+        throw new FileAlreadyExistsException(path.toString());
+      }
+      return channel;
+    } catch (IOException | RuntimeException e) {
+      entry.close();
+      throw e;
+    }
+  }
+
+  /** Creates the file; null when the name exists. The channel keeps the entry's references. */
+  private OverlayFileChannel created(OverlayPath path, PathResolver.Entry entry, OverlayFileChannel.Mode mode,
+      int createMode) throws IOException {
+    OpenFile file;
+    try {
+      file = overlay.create(entry.dir, entry.name, mode.flags() | Posix.O_CREAT | Posix.O_EXCL, createMode,
+          fs.caller());
+    } catch (PosixException e) {
+      if (e.errno() == Errno.EEXIST) {
+        return null;
+      }
+      throw fs.translate(e, path);
+    }
+    fs.watchers().created(entry.dir, entry.name);
+    return new OverlayFileChannel(fs, file, path, entry.dir, entry.name, entry, mode);
+  }
+
+  private OverlayFileChannel openOrCreate(OverlayPath path, OverlayFileChannel.Mode mode, int createMode)
+      throws IOException {
+    OverlayPath current = path;
+    int links = 0;
+    while (true) {
+      PathResolver.Entry entry = fs.entry(base, current);
+      if (entry == null || entry.isDotOrDotDot()) {
+        close(entry);
+        return openExisting(current, mode);
+      }
+      Node existing;
+      try {
+        existing = overlay.lookupIfExists(entry.dir, entry.name);
+        if (existing == null) {
+          OverlayFileChannel channel = created(path, entry, mode, createMode);
+          if (channel != null) {
+            return channel;
+          }
+          entry.close();
+          continue;
+        }
+      } catch (PosixException e) {
+        entry.close();
+        throw fs.translate(e, path);
+      } catch (IOException | RuntimeException e) {
+        entry.close();
+        throw e;
+      }
+      try {
+        if (existing.type() == Posix.S_IFLNK && !mode.noFollow()) {
+          if (++links > PathResolver.MAX_SYMLINKS) {
+            throw Errors.tooManyLinks(path);
+          }
+          OverlayPath target = fs.getPath(overlay.readlink(existing));
+          OverlayPath parent = current.getParent();
+          current = target.isAbsolute() || parent == null ? target : parent.resolve(target);
+          continue;
+        }
+        return open(path, existing, entry.dir, entry.name, entry, mode);
+      } catch (PosixException e) {
+        throw fs.translate(e, path);
+      } finally {
+        overlay.forget(existing, 1);
+        if (existing.type() == Posix.S_IFLNK && !mode.noFollow()) {
+          entry.close();
+        }
+      }
+    }
+  }
+
+  private OverlayFileChannel openExisting(OverlayPath path, OverlayFileChannel.Mode mode) throws IOException {
+    PathResolver.Found found = fs.find(base, path, !mode.noFollow());
+    try {
+      return open(path, found.node, found.parent, found.name, found, mode);
+    } catch (PosixException e) {
+      found.close();
+      throw fs.translate(e, path);
+    } catch (IOException | RuntimeException e) {
+      found.close();
+      throw e;
+    }
+  }
+
+  /** Opens an existing node; the channel keeps {@code references} (which keep {@code dir}) until it closes. */
+  private OverlayFileChannel open(OverlayPath path, Node node, Node dir, byte[] name, AutoCloseable references,
+      OverlayFileChannel.Mode mode) throws IOException {
+    if (node.type() == Posix.S_IFLNK) {
+      throw new FileSystemException(path.toString(), null, "Too many levels of symbolic links (NOFOLLOW_LINKS)");
+    }
+    if (mode.write() && node.isDirectory()) {
+      throw new FileSystemException(path.toString(), null, "Is a directory");
+    }
+    if (mode.write() && mode.createNew()) {
+      throw new FileAlreadyExistsException(path.toString());
+    }
+    OpenFile file = overlay.open(node, mode.flags());
+    if (mode.truncate()) {
+      fs.watchers().modified(dir, name);
+    }
+    return new OverlayFileChannel(fs, file, path, dir, name, references, mode);
+  }
+
+  private static void close(AutoCloseable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("releasing references cannot fail", e);
+      }
+    }
+  }
+
+  /** The mode bits from {@code posix:permissions} (or {@code unix:permissions}); other attributes are refused. */
+  static int createMode(FileAttribute<?>[] attrs, int mode) {
+    for (FileAttribute<?> attr : attrs) {
+      if (attr.name().equals("posix:permissions") || attr.name().equals("unix:permissions")) {
+        mode = OverlayFileAttributes.mode((Set<?>) attr.value());
+      } else {
+        throw new UnsupportedOperationException("'" + attr.name() + "' cannot be set when creating a file");
+      }
+    }
+    return mode;
+  }
+
+  // ---------------------------------------------------------------- directories
+
+  OverlayDirectoryStream newDirectoryStream(OverlayPath path, OverlayPath shown,
+      DirectoryStream.Filter<? super Path> filter, boolean follow) throws IOException {
+    PathResolver.Found found = fs.find(base, path, follow);
+    try {
+      if (!found.node.isDirectory()) {
+        throw new NotDirectoryException(shown.toString());
+      }
+      DirectoryListing listing = overlay.readDirectory(found.node);
+      OverlayDirectoryStream stream = new OverlayDirectoryStream(fs, shown, found, listing, filter);
+      fs.opened(stream);
+      return stream;
+    } catch (PosixException e) {
+      found.close();
+      throw fs.translate(e, shown);
+    } catch (IOException | RuntimeException e) {
+      found.close();
+      throw e;
+    }
+  }
+
+  void createDirectory(OverlayPath path, FileAttribute<?>... attrs) throws IOException {
+    int mode = createMode(attrs, 0777);
+    fs.checkWritable();
+    try (PathResolver.Entry entry = fs.entry(base, path)) {
+      if (entry == null || entry.isDotOrDotDot()) {
+        throw new FileAlreadyExistsException(path.toString());
+      }
+      overlay.forget(overlay.mkdir(entry.dir, entry.name, mode, fs.caller()), 1);
+      fs.watchers().created(entry.dir, entry.name);
+    } catch (PosixException e) {
+      throw fs.translate(e, path);
+    }
+  }
+
+  // ---------------------------------------------------------------- links
+
+  void createSymbolicLink(OverlayPath link, OverlayPath target, FileAttribute<?>... attrs) throws IOException {
+    if (attrs.length > 0) {
+      throw new UnsupportedOperationException("a symbolic link has no attributes to set: " + attrs[0].name());
+    }
+    fs.checkWritable();
+    try (PathResolver.Entry entry = fs.entry(base, link)) {
+      if (entry == null || entry.isDotOrDotDot()) {
+        throw new FileAlreadyExistsException(link.toString());
+      }
+      overlay.forget(overlay.symlink(entry.dir, entry.name, target.bytes(), fs.caller()), 1);
+      fs.watchers().created(entry.dir, entry.name);
+    } catch (PosixException e) {
+      throw fs.translate(e, link);
+    }
+  }
+
+  /** A hard link; like {@code link(2)}, a symbolic link given as {@code existing} is linked itself. */
+  void createLink(OverlayPath link, OverlayPath existing) throws IOException {
+    fs.checkWritable();
+    try (PathResolver.Found source = fs.find(base, existing, false);
+        PathResolver.Entry entry = fs.entry(base, link)) {
+      if (entry == null || entry.isDotOrDotDot()) {
+        throw new FileAlreadyExistsException(link.toString());
+      }
+      overlay.forget(overlay.link(source.node, entry.dir, entry.name), 1);
+      fs.watchers().created(entry.dir, entry.name);
+    } catch (PosixException e) {
+      throw fs.translate(e, link, existing);
+    }
+  }
+
+  OverlayPath readSymbolicLink(OverlayPath link) throws IOException {
+    try (PathResolver.Found found = fs.find(base, link, false)) {
+      if (found.node.type() != Posix.S_IFLNK) {
+        throw Errors.notLink(link);
+      }
+      return fs.getPath(overlay.readlink(found.node));
+    } catch (PosixException e) {
+      throw fs.translate(e, link);
+    }
+  }
+
+  // ---------------------------------------------------------------- removing and renaming
+
+  /** What a delete may remove: {@link java.nio.file.Files#delete} takes either kind. */
+  enum Delete {
+    ANY,
+    FILE,
+    DIRECTORY
+  }
+
+  /** Removes a name; false when it did not exist and {@code ifExists} allowed that. */
+  boolean delete(OverlayPath path, Delete kind, boolean ifExists) throws IOException {
+    fs.checkWritable();
+    try (PathResolver.Entry entry = fs.entry(base, path)) {
+      if (entry == null) {
+        throw new FileSystemException(path.toString(), null, "Device or resource busy");
+      }
+      Node node = overlay.lookupIfExists(entry.dir, entry.name);
+      if (node == null) {
+        if (ifExists) {
+          return false;
+        }
+        throw new NoSuchFileException(path.toString());
+      }
+      try {
+        boolean directory = kind == Delete.ANY ? node.isDirectory() : kind == Delete.DIRECTORY;
+        if (directory) {
+          overlay.rmdir(entry.dir, entry.name);
+          fs.watchers().removed(node);
+        } else {
+          overlay.unlink(entry.dir, entry.name);
+        }
+      } finally {
+        overlay.forget(node, 1);
+      }
+      fs.watchers().deleted(entry.dir, entry.name);
+      return true;
+    } catch (NoSuchFileException e) {
+      if (ifExists) {
+        return false;
+      }
+      throw e;
+    } catch (PosixException e) {
+      if (ifExists && e.errno() == Errno.ENOENT) {
+        return false;
+      }
+      throw fs.translate(e, path);
+    }
+  }
+
+  void delete(OverlayPath path, Delete kind) throws IOException {
+    delete(path, kind, false);
+  }
+
+  /**
+   * {@code rename(2)}: replaces an existing target of the same kind in one step (an empty directory, or any
+   * non-directory), as {@link java.nio.file.StandardCopyOption#ATOMIC_MOVE} and secure directory streams ask.
+   */
+  void rename(OverlayPath source, DirectoryView targetView, OverlayPath target) throws IOException {
+    rename(source, targetView, target, 0);
+  }
+
+  /** A rename with {@code renameat2} flags; answers nothing, reports the change to watchers. */
+  void rename(OverlayPath source, DirectoryView targetView, OverlayPath target, int flags) throws IOException {
+    fs.checkWritable();
+    try (PathResolver.Entry from = fs.entry(base, source);
+        PathResolver.Entry to = fs.entry(targetView.base, target)) {
+      if (from == null || from.isDotOrDotDot()) {
+        throw new FileSystemException(source.toString(), target.toString(), "Device or resource busy");
+      }
+      if (to == null || to.isDotOrDotDot()) {
+        throw new FileSystemException(source.toString(), target.toString(), "Device or resource busy");
+      }
+      overlay.rename(from.dir, from.name, to.dir, to.name, flags);
+      fs.watchers().deleted(from.dir, from.name);
+      fs.watchers().created(to.dir, to.name);
+    } catch (PosixException e) {
+      throw fs.translate(e, e.errno() == Errno.EEXIST || e.errno() == Errno.ENOTEMPTY ? target : source,
+          e.errno() == Errno.EEXIST || e.errno() == Errno.ENOTEMPTY ? null : target);
+    }
+  }
+
+  // ---------------------------------------------------------------- questions
+
+  boolean exists(OverlayPath path, boolean follow) {
+    try (PathResolver.Found found = fs.findIfExists(base, path, follow)) {
+      return found != null;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  OverlayFileAttributes readAttributesIfExists(OverlayPath path, boolean follow) throws IOException {
+    try (PathResolver.Found found = fs.findIfExists(base, path, follow)) {
+      return found == null ? null : new OverlayFileAttributes(overlay.getattr(found.node));
+    } catch (PosixException e) {
+      throw fs.translate(e, path);
+    }
+  }
+
+  /**
+   * Checks access with the file's mode bits, as {@code access(2)} does for the view's user: root may read and
+   * write anything and execute what has an execute bit; nobody may write to a read-only view.
+   */
+  void checkAccess(OverlayPath path, AccessMode... modes) throws IOException {
+    Stat st;
+    try (PathResolver.Found found = fs.find(base, path, true)) {
+      st = overlay.getattr(found.node);
+    } catch (PosixException e) {
+      throw fs.translate(e, path);
+    }
+    int uid = fs.caller().uid();
+    for (AccessMode m : modes) {
+      if (m == AccessMode.WRITE && fs.isReadOnly()) {
+        throw new AccessDeniedException(path.toString(), null, "Read-only file system");
+      }
+      int bit = switch (m) {
+        case READ -> 4;
+        case WRITE -> 2;
+        case EXECUTE -> 1;
+      };
+      boolean allowed;
+      if (uid == 0) {
+        allowed = m != AccessMode.EXECUTE || st.isDirectory() || (st.mode() & 0111) != 0;
+      } else {
+        int shift = st.uid() == uid ? 6 : st.gid() == fs.caller().gid() ? 3 : 0;
+        allowed = (st.mode() & (bit << shift)) != 0;
+      }
+      if (!allowed) {
+        throw new AccessDeniedException(path.toString());
+      }
+    }
+  }
+
+  boolean isSameFile(OverlayPath a, OverlayPath b) throws IOException {
+    if (a.equals(b)) {
+      return true;
+    }
+    try (PathResolver.Found first = fs.find(base, a, true);
+        PathResolver.Found second = fs.find(base, b, true)) {
+      return first.node == second.node || first.node.ino() == second.node.ino();
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package dev.layerfs.nio;
+
+import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.PosixException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.NotLinkException;
+import java.nio.file.Path;
+
+/**
+ * Turns the engine's errno failures into the exceptions {@code java.nio.file} programs catch, naming the paths the
+ * caller gave rather than the engine's internal ones; the engine's exception stays attached as the cause.
+ */
+final class Errors {
+  private Errors() {}
+
+  static FileSystemException translate(PosixException e, Path file) {
+    return translate(e, file, null);
+  }
+
+  static FileSystemException translate(PosixException e, Path file, Path other) {
+    String f = file == null ? null : file.toString();
+    String o = other == null ? null : other.toString();
+    String reason = Errno.describe(e.errno());
+    FileSystemException x = switch (e.errno()) {
+      case Errno.ENOENT -> new NoSuchFileException(f, o, null);
+      case Errno.EEXIST -> new FileAlreadyExistsException(f, o, null);
+      case Errno.ENOTEMPTY -> new DirectoryNotEmptyException(f);
+      case Errno.ENOTDIR -> new NotDirectoryException(f);
+      case Errno.EACCES, Errno.EPERM -> new AccessDeniedException(f, o, reason);
+      case Errno.ELOOP -> new FileSystemLoopException(f);
+      default -> new FileSystemException(f, o, reason);
+    };
+    x.initCause(e);
+    return x;
+  }
+
+  static FileSystemException noSuchFile(Path file) {
+    return new NoSuchFileException(file.toString());
+  }
+
+  static FileSystemException notLink(Path file) {
+    return new NotLinkException(file.toString());
+  }
+
+  static FileSystemException tooManyLinks(Path file) {
+    return new FileSystemLoopException(file.toString());
+  }
+
+  /** The errno behind an exception made by {@link #translate}, or 0. */
+  static int errno(Exception e) {
+    return e.getCause() instanceof PosixException p ? p.errno() : 0;
+  }
+
+  static AtomicMoveNotSupportedException atomicMove(Path source, Path target, String reason) {
+    return new AtomicMoveNotSupportedException(source.toString(), target.toString(), reason);
+  }
+}
