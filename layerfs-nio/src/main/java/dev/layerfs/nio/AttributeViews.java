@@ -41,7 +41,7 @@ final class AttributeViews {
   private AttributeViews() {}
 
   static OverlayFileAttributes attributes(FileRef ref) throws IOException {
-    return ref.apply(f -> new OverlayFileAttributes(ref.overlay().getattr(f.node)));
+    return ref.apply(f -> new OverlayFileAttributes(ref.stat(f)));
   }
 
   @SuppressWarnings("unchecked")
@@ -77,7 +77,7 @@ final class AttributeViews {
         throw new IllegalArgumentException("'" + name + "' is not an attribute of the " + view + " view");
       }
     }
-    Stat st = ref.apply(f -> ref.overlay().getattr(f.node));
+    Stat st = ref.apply(ref::stat);
     OverlayFileAttributes attrs = new OverlayFileAttributes(st);
     Map<String, Object> out = new HashMap<>();
     for (String name : names) {

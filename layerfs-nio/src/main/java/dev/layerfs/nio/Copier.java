@@ -58,12 +58,7 @@ final class Copier {
     OverlayFileSystem to = target.getFileSystem();
     to.checkWritable();
     try (PathResolver.Found src = from.find(source, flags.follow)) {
-      Stat st;
-      try {
-        st = from.overlay().getattr(src.node);
-      } catch (PosixException e) {
-        throw from.translate(e, source);
-      }
+      Stat st = FileRef.stat(from.overlay(), src.node, source);
       try (PathResolver.Entry entry = to.entry(to.overlay().root(), target)) {
         if (entry == null || entry.isDotOrDotDot()) {
           throw new FileAlreadyExistsException(target.toString());
@@ -146,7 +141,8 @@ final class Copier {
     try {
       return from.overlay().open(source, Posix.O_RDONLY);
     } catch (PosixException e) {
-      throw from.translate(e, path);
+      from.checkOpen();
+      throw Errors.raced(e, source, path);
     }
   }
 

@@ -181,7 +181,13 @@ final class DirectoryView {
     if (mode.write() && mode.createNew()) {
       throw new FileAlreadyExistsException(path.toString());
     }
-    OpenFile file = overlay.open(node, mode.flags());
+    OpenFile file;
+    try {
+      file = overlay.open(node, mode.flags());
+    } catch (PosixException e) {
+      fs.checkOpen();
+      throw Errors.raced(e, node, path);
+    }
     if (mode.truncate()) {
       fs.watchers().modified(dir, name);
     }
@@ -219,13 +225,16 @@ final class DirectoryView {
       if (!found.node.isDirectory()) {
         throw new NotDirectoryException(shown.toString());
       }
-      DirectoryListing listing = overlay.readDirectory(found.node);
+      DirectoryListing listing;
+      try {
+        listing = overlay.readDirectory(found.node);
+      } catch (PosixException e) {
+        fs.checkOpen();
+        throw Errors.raced(e, found.node, shown);
+      }
       OverlayDirectoryStream stream = new OverlayDirectoryStream(fs, shown, found, listing, filter);
       fs.opened(stream);
       return stream;
-    } catch (PosixException e) {
-      found.close();
-      throw fs.translate(e, shown);
     } catch (IOException | RuntimeException e) {
       found.close();
       throw e;
@@ -383,9 +392,9 @@ final class DirectoryView {
 
   OverlayFileAttributes readAttributesIfExists(OverlayPath path, boolean follow) throws IOException {
     try (PathResolver.Found found = fs.findIfExists(base, path, follow)) {
-      return found == null ? null : new OverlayFileAttributes(overlay.getattr(found.node));
-    } catch (PosixException e) {
-      throw fs.translate(e, path);
+      return found == null ? null : new OverlayFileAttributes(FileRef.stat(overlay, found.node, path));
+    } catch (NoSuchFileException e) {
+      return null;
     }
   }
 
@@ -396,9 +405,7 @@ final class DirectoryView {
   void checkAccess(OverlayPath path, AccessMode... modes) throws IOException {
     Stat st;
     try (PathResolver.Found found = fs.find(base, path, true)) {
-      st = overlay.getattr(found.node);
-    } catch (PosixException e) {
-      throw fs.translate(e, path);
+      st = FileRef.stat(overlay, found.node, path);
     }
     int uid = fs.caller().uid();
     for (AccessMode m : modes) {

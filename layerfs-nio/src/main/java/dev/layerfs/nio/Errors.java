@@ -1,6 +1,8 @@
 package dev.layerfs.nio;
 
+import dev.layerfs.core.Node;
 import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -51,6 +53,24 @@ final class Errors {
 
   static FileSystemException tooManyLinks(Path file) {
     return new FileSystemLoopException(file.toString());
+  }
+
+  /**
+   * The exception for an engine call on a node that failed because another thread removed its name meanwhile:
+   * the engine reaches a node's real file by path without holding its directory's lock, so between a removal's
+   * whiteout and the node being marked stale, a call may meet the whiteout (a regular file that opens with ENXIO,
+   * a directory that is ENOTDIR). Such a call takes effect after the removal: the file is gone.
+   */
+  static FileSystemException raced(PosixException e, Node node, Path file) {
+    boolean gone = node.isStale()
+        || (e.errno() == Errno.ENXIO && node.type() != Posix.S_IFCHR && node.type() != Posix.S_IFBLK)
+        || (e.errno() == Errno.ENOTDIR && node.isDirectory());
+    if (!gone) {
+      return translate(e, file);
+    }
+    NoSuchFileException x = new NoSuchFileException(file.toString());
+    x.initCause(e);
+    return x;
   }
 
   /** The errno behind an exception made by {@link #translate}, or 0. */

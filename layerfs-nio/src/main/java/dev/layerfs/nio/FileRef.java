@@ -3,7 +3,9 @@ package dev.layerfs.nio;
 import dev.layerfs.core.Node;
 import dev.layerfs.core.Overlay;
 import dev.layerfs.posix.PosixException;
+import dev.layerfs.posix.Stat;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 
 /**
  * The file an attribute view is about: a path found again at each call (as the JDK's views do, so a view outlives
@@ -48,6 +50,28 @@ final class FileRef {
     } finally {
       found.close();
     }
+  }
+
+  /** The file's attributes. */
+  Stat stat(PathResolver.Found file) throws IOException {
+    return stat(fs.overlay(), file.node, path);
+  }
+
+  /**
+   * {@code getattr}, checked against the node's type: a stat that meets the whiteout of a concurrent removal
+   * (see {@link Errors#raced}) reports a character device, and the file is gone.
+   */
+  static Stat stat(Overlay overlay, Node node, OverlayPath path) throws IOException {
+    Stat st;
+    try {
+      st = overlay.getattr(node);
+    } catch (PosixException e) {
+      throw Errors.raced(e, node, path);
+    }
+    if (st.type() != node.type()) {
+      throw new NoSuchFileException(path.toString());
+    }
+    return st;
   }
 
   Overlay overlay() {
