@@ -108,6 +108,12 @@ final class DirectoryView {
 
   private OverlayFileChannel openOrCreate(OverlayPath path, OverlayFileChannel.Mode mode, int createMode)
       throws IOException {
+    if (!fs.watchers().active()) {
+      OverlayFileChannel channel = createOrOpen(path, mode, createMode);
+      if (channel != null) {
+        return channel;
+      }
+    }
     OverlayPath current = path;
     int links = 0;
     while (true) {
@@ -116,25 +122,18 @@ final class DirectoryView {
         close(entry);
         return openExisting(current, mode);
       }
-      Node existing;
+      boolean kept = false;
+      Node existing = null;
       try {
         existing = overlay.lookupIfExists(entry.dir, entry.name);
         if (existing == null) {
           OverlayFileChannel channel = created(path, entry, mode, createMode);
-          if (channel != null) {
+          kept = channel != null;
+          if (kept) {
             return channel;
           }
-          entry.close();
           continue;
         }
-      } catch (PosixException e) {
-        entry.close();
-        throw fs.translate(e, path);
-      } catch (IOException | RuntimeException e) {
-        entry.close();
-        throw e;
-      }
-      try {
         if (existing.type() == Posix.S_IFLNK && !mode.noFollow()) {
           if (++links > PathResolver.MAX_SYMLINKS) {
             throw Errors.tooManyLinks(path);
@@ -144,15 +143,47 @@ final class DirectoryView {
           current = target.isAbsolute() || parent == null ? target : parent.resolve(target);
           continue;
         }
-        return open(path, existing, entry.dir, entry.name, entry, mode);
+        OverlayFileChannel channel = open(path, existing, entry.dir, entry.name, entry, mode);
+        kept = true;
+        return channel;
       } catch (PosixException e) {
         throw fs.translate(e, path);
       } finally {
-        overlay.forget(existing, 1);
-        if (existing.type() == Posix.S_IFLNK && !mode.noFollow()) {
+        if (existing != null) {
+          overlay.forget(existing, 1);
+        }
+        if (!kept) {
           entry.close();
         }
       }
+    }
+  }
+
+  /**
+   * Creates or opens the file with one engine call, which looks the name up through the layers once; null when the
+   * name is a symbolic link to follow. Whether the file was made is not known, so this serves only views nobody
+   * watches.
+   */
+  private OverlayFileChannel createOrOpen(OverlayPath path, OverlayFileChannel.Mode mode, int createMode)
+      throws IOException {
+    PathResolver.Entry entry = fs.entry(base, path);
+    if (entry == null || entry.isDotOrDotDot()) {
+      close(entry);
+      return null;
+    }
+    try {
+      OpenFile file = overlay.create(entry.dir, entry.name, mode.flags() | Posix.O_CREAT, createMode, fs.caller());
+      return new OverlayFileChannel(fs, file, path, entry.dir, entry.name, entry, mode);
+    } catch (PosixException e) {
+      entry.close();
+      if (e.errno() == Errno.ELOOP) {
+        return null;
+      }
+      fs.checkOpen();
+      throw Errors.translate(e, path);
+    } catch (RuntimeException e) {
+      entry.close();
+      throw e;
     }
   }
 

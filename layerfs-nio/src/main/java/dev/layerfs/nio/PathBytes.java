@@ -62,19 +62,16 @@ final class PathBytes {
 
   /** Decodes path bytes: valid UTF-8 as text, any other byte as an escape that {@link #encode} reverses. */
   static String decode(byte[] b) {
-    return decode(b, 0, b.length);
-  }
-
-  static String decode(byte[] b, int from, int to) {
-    int i = from;
+    int to = b.length;
+    int i = 0;
     while (i < to && b[i] >= 0) {
       i++;
     }
     if (i == to) {
-      return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+      return new String(b, StandardCharsets.ISO_8859_1);
     }
-    StringBuilder out = new StringBuilder(to - from);
-    i = from;
+    StringBuilder out = new StringBuilder(to);
+    i = 0;
     while (i < to) {
       int b0 = b[i] & 0xFF;
       if (b0 < 0x80) {

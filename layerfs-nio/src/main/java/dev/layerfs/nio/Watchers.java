@@ -81,6 +81,11 @@ final class Watchers {
     }
   }
 
+  /** True while some directory is watched: operations then work out exactly which changes they made. */
+  boolean active() {
+    return active;
+  }
+
   void created(Node dir, byte[] name) {
     if (active) {
       signal(dir, StandardWatchEventKinds.ENTRY_CREATE, name);
