@@ -2,11 +2,11 @@ package dev.layerfs.nio;
 
 import dev.layerfs.core.Overlay;
 import dev.layerfs.core.SetAttr;
+import dev.layerfs.posix.Errno;
 import dev.layerfs.posix.Stat;
 import dev.layerfs.posix.Timespec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.FileSystemException;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileAttributeView;
 import java.nio.file.attribute.FileOwnerAttributeView;
@@ -291,8 +291,7 @@ final class AttributeViews {
     public int read(String name, ByteBuffer dst) throws IOException {
       byte[] value = value(name);
       if (dst.remaining() < value.length) {
-        throw new FileSystemException(ref.path().toString(), null, "buffer too small for attribute " + name
-            + " (" + value.length + " bytes)");
+        throw Errors.of(Errno.ERANGE, "getxattr user." + name, ref.path());
       }
       dst.put(value);
       return value.length;

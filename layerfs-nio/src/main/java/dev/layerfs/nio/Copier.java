@@ -12,8 +12,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.CopyOption;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.LinkOption;
 import java.nio.file.StandardCopyOption;
 
@@ -61,7 +59,7 @@ final class Copier {
       Stat st = FileRef.stat(from.overlay(), src.node, source);
       try (PathResolver.Entry entry = to.entry(to.overlay().root(), target)) {
         if (entry == null || entry.isDotOrDotDot()) {
-          throw new FileAlreadyExistsException(target.toString());
+          throw Errors.of(Errno.EEXIST, "copy", target);
         }
         if (!clearTarget(from, src.node, to, entry, target, flags.replace)) {
           return;
@@ -86,7 +84,7 @@ final class Copier {
         return false;
       }
       if (!replace) {
-        throw new FileAlreadyExistsException(target.toString());
+        throw Errors.of(Errno.EEXIST, "copy", target);
       }
       try {
         if (existing.isDirectory()) {
@@ -97,7 +95,7 @@ final class Copier {
         }
       } catch (PosixException e) {
         if (e.errno() == Errno.ENOTEMPTY || e.errno() == Errno.EEXIST) {
-          throw new DirectoryNotEmptyException(target.toString());
+          throw Errors.of(Errno.ENOTEMPTY, "rmdir", target);
         }
         if (e.errno() != Errno.ENOENT) {
           throw e;
@@ -293,7 +291,7 @@ final class Copier {
     OverlayFileSystem fs = source.getFileSystem();
     try (PathResolver.Found src = fs.find(source, false)) {
       if (src.node.isDirectory() && fs.overlay().readDirectory(src.node).visibleCount() > 0) {
-        throw new DirectoryNotEmptyException(source.toString());
+        throw Errors.of(Errno.ENOTEMPTY, "move", source);
       }
     } catch (PosixException e) {
       throw fs.translate(e, source);

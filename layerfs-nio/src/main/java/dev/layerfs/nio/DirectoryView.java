@@ -9,13 +9,9 @@ import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
 import dev.layerfs.posix.Stat;
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.AccessMode;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
@@ -75,12 +71,12 @@ final class DirectoryView {
     PathResolver.Entry entry = fs.entry(base, path);
     if (entry == null || entry.isDotOrDotDot()) {
       close(entry);
-      throw new FileAlreadyExistsException(path.toString());
+      throw Errors.of(Errno.EEXIST, "open", path);
     }
     try {
       OverlayFileChannel channel = created(path, entry, mode, createMode);
       if (channel == null) {
-        throw new FileAlreadyExistsException(path.toString());
+        throw Errors.of(Errno.EEXIST, "open", path);
       }
       return channel;
     } catch (IOException | RuntimeException e) {
@@ -136,7 +132,7 @@ final class DirectoryView {
         }
         if (existing.type() == Posix.S_IFLNK && !mode.noFollow()) {
           if (++links > PathResolver.MAX_SYMLINKS) {
-            throw Errors.tooManyLinks(path);
+            throw Errors.of(Errno.ELOOP, "open", path);
           }
           OverlayPath target = fs.getPath(overlay.readlink(existing));
           OverlayPath parent = current.getParent();
@@ -204,13 +200,10 @@ final class DirectoryView {
   private OverlayFileChannel open(OverlayPath path, Node node, Node dir, byte[] name, AutoCloseable references,
       OverlayFileChannel.Mode mode) throws IOException {
     if (node.type() == Posix.S_IFLNK) {
-      throw new FileSystemException(path.toString(), null, "Too many levels of symbolic links (NOFOLLOW_LINKS)");
+      throw Errors.of(Errno.ELOOP, "open", path);
     }
     if (mode.write() && node.isDirectory()) {
-      throw new FileSystemException(path.toString(), null, "Is a directory");
-    }
-    if (mode.write() && mode.createNew()) {
-      throw new FileAlreadyExistsException(path.toString());
+      throw Errors.of(Errno.EISDIR, "open", path);
     }
     OpenFile file;
     try {
@@ -254,7 +247,7 @@ final class DirectoryView {
     PathResolver.Found found = fs.find(base, path, follow);
     try {
       if (!found.node.isDirectory()) {
-        throw new NotDirectoryException(shown.toString());
+        throw Errors.of(Errno.ENOTDIR, "opendir", shown);
       }
       DirectoryListing listing;
       try {
@@ -277,7 +270,7 @@ final class DirectoryView {
     fs.checkWritable();
     try (PathResolver.Entry entry = fs.entry(base, path)) {
       if (entry == null || entry.isDotOrDotDot()) {
-        throw new FileAlreadyExistsException(path.toString());
+        throw Errors.of(Errno.EEXIST, "mkdir", path);
       }
       overlay.forget(overlay.mkdir(entry.dir, entry.name, mode, fs.caller()), 1);
       fs.watchers().created(entry.dir, entry.name);
@@ -295,7 +288,7 @@ final class DirectoryView {
     fs.checkWritable();
     try (PathResolver.Entry entry = fs.entry(base, link)) {
       if (entry == null || entry.isDotOrDotDot()) {
-        throw new FileAlreadyExistsException(link.toString());
+        throw Errors.of(Errno.EEXIST, "symlink", link);
       }
       overlay.forget(overlay.symlink(entry.dir, entry.name, target.bytes(), fs.caller()), 1);
       fs.watchers().created(entry.dir, entry.name);
@@ -310,7 +303,7 @@ final class DirectoryView {
     try (PathResolver.Found source = fs.find(base, existing, false);
         PathResolver.Entry entry = fs.entry(base, link)) {
       if (entry == null || entry.isDotOrDotDot()) {
-        throw new FileAlreadyExistsException(link.toString());
+        throw Errors.of(Errno.EEXIST, "link", link);
       }
       overlay.forget(overlay.link(source.node, entry.dir, entry.name), 1);
       fs.watchers().created(entry.dir, entry.name);
@@ -344,14 +337,14 @@ final class DirectoryView {
     fs.checkWritable();
     try (PathResolver.Entry entry = fs.entry(base, path)) {
       if (entry == null) {
-        throw new FileSystemException(path.toString(), null, "Device or resource busy");
+        throw Errors.of(Errno.EBUSY, "unlink", path);
       }
       Node node = overlay.lookupIfExists(entry.dir, entry.name);
       if (node == null) {
         if (ifExists) {
           return false;
         }
-        throw new NoSuchFileException(path.toString());
+        throw Errors.of(Errno.ENOENT, "unlink", path);
       }
       try {
         boolean directory = kind == Delete.ANY ? node.isDirectory() : kind == Delete.DIRECTORY;
@@ -396,11 +389,8 @@ final class DirectoryView {
     fs.checkWritable();
     try (PathResolver.Entry from = fs.entry(base, source);
         PathResolver.Entry to = fs.entry(targetView.base, target)) {
-      if (from == null || from.isDotOrDotDot()) {
-        throw new FileSystemException(source.toString(), target.toString(), "Device or resource busy");
-      }
-      if (to == null || to.isDotOrDotDot()) {
-        throw new FileSystemException(source.toString(), target.toString(), "Device or resource busy");
+      if (from == null || from.isDotOrDotDot() || to == null || to.isDotOrDotDot()) {
+        throw Errors.of(Errno.EBUSY, "rename", source, target);
       }
       overlay.rename(from.dir, from.name, to.dir, to.name, flags);
       fs.watchers().deleted(from.dir, from.name);
@@ -441,7 +431,7 @@ final class DirectoryView {
     int uid = fs.caller().uid();
     for (AccessMode m : modes) {
       if (m == AccessMode.WRITE && fs.isReadOnly()) {
-        throw new AccessDeniedException(path.toString(), null, "Read-only file system");
+        throw Errors.of(Errno.EROFS, "access", path);
       }
       int bit = switch (m) {
         case READ -> 4;
@@ -456,7 +446,7 @@ final class DirectoryView {
         allowed = (st.mode() & (bit << shift)) != 0;
       }
       if (!allowed) {
-        throw new AccessDeniedException(path.toString());
+        throw Errors.of(Errno.EACCES, "access", path);
       }
     }
   }

@@ -43,16 +43,22 @@ final class Errors {
     return x;
   }
 
-  static FileSystemException noSuchFile(Path file) {
-    return new NoSuchFileException(file.toString());
+  /**
+   * A failure the view finds itself, as the exception the same errno from the engine would give: every exception
+   * of a view carries its errno (see {@link OverlayFs#errno}), so it can be compared with the kernel's overlay.
+   */
+  static FileSystemException of(int errno, String call, Path file) {
+    return of(errno, call, file, null);
+  }
+
+  static FileSystemException of(int errno, String call, Path file, Path other) {
+    return translate(new PosixException(errno, call, file.toString()), file, other);
   }
 
   static FileSystemException notLink(Path file) {
-    return new NotLinkException(file.toString());
-  }
-
-  static FileSystemException tooManyLinks(Path file) {
-    return new FileSystemLoopException(file.toString());
+    NotLinkException x = new NotLinkException(file.toString());
+    x.initCause(new PosixException(Errno.EINVAL, "readlink", file.toString()));
+    return x;
   }
 
   /**
@@ -68,17 +74,18 @@ final class Errors {
     if (!gone) {
       return translate(e, file);
     }
-    NoSuchFileException x = new NoSuchFileException(file.toString());
-    x.initCause(e);
-    return x;
+    return of(Errno.ENOENT, e.call(), file);
   }
 
-  /** The errno behind an exception made by {@link #translate}, or 0. */
+  /** The errno behind an exception of a view, or 0. */
   static int errno(Exception e) {
-    return e.getCause() instanceof PosixException p ? p.errno() : 0;
+    return OverlayFs.errno(e);
   }
 
   static AtomicMoveNotSupportedException atomicMove(Path source, Path target, String reason) {
-    return new AtomicMoveNotSupportedException(source.toString(), target.toString(), reason);
+    AtomicMoveNotSupportedException x = new AtomicMoveNotSupportedException(source.toString(), target.toString(),
+        reason);
+    x.initCause(new PosixException(Errno.EXDEV, "rename", source.toString(), reason));
+    return x;
   }
 }

@@ -2,10 +2,10 @@ package dev.layerfs.nio;
 
 import dev.layerfs.core.Node;
 import dev.layerfs.core.Overlay;
+import dev.layerfs.posix.Errno;
 import dev.layerfs.posix.PosixException;
 import dev.layerfs.posix.Stat;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 
 /**
  * The file an attribute view is about: a path found again at each call (as the JDK's views do, so a view outlives
@@ -69,7 +69,7 @@ final class FileRef {
       throw Errors.raced(e, node, path);
     }
     if (st.type() != node.type()) {
-      throw new NoSuchFileException(path.toString());
+      throw Errors.of(Errno.ENOENT, "stat", path);
     }
     return st;
   }

@@ -3,6 +3,7 @@ package dev.layerfs.nio;
 import dev.layerfs.core.DirectoryListing;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.ClosedDirectoryStreamException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
@@ -98,7 +99,7 @@ final class OverlayDirectoryStream implements SecureDirectoryStream<Path> {
   private void checkOpen() {
     fs.checkOpen();
     if (!open) {
-      throw new java.nio.file.ClosedDirectoryStreamException();
+      throw new ClosedDirectoryStreamException();
     }
   }
 

@@ -17,6 +17,7 @@ import java.nio.file.WatchService;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -154,7 +155,7 @@ final class OverlayFileSystem extends FileSystem {
     }
     String syntax = syntaxAndPattern.substring(0, colon);
     String pattern = syntaxAndPattern.substring(colon + 1);
-    Pattern regex = switch (syntax.toLowerCase(java.util.Locale.ROOT)) {
+    Pattern regex = switch (syntax.toLowerCase(Locale.ROOT)) {
       case "glob" -> Pattern.compile(Glob.toRegex(pattern));
       case "regex" -> Pattern.compile(pattern);
       default -> throw new UnsupportedOperationException("unknown path matcher syntax " + syntax);

@@ -270,7 +270,7 @@ public final class OverlayFileSystemProvider extends FileSystemProvider {
     OverlayPath p = check(link);
     OverlayPath e = check(existing);
     if (e.getFileSystem() != p.getFileSystem()) {
-      throw new FileSystemException(link.toString(), existing.toString(), "Invalid cross-device link");
+      throw Errors.of(Errno.EXDEV, "link", link, existing);
     }
     view(p).createLink(p, e);
   }

@@ -2,6 +2,7 @@ package dev.layerfs.nio;
 
 import dev.layerfs.core.OverlayOptionException;
 import dev.layerfs.core.OverlayOptions;
+import dev.layerfs.posix.PosixException;
 import java.io.IOException;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
@@ -44,6 +45,14 @@ public final class OverlayFs {
   /** The raw bytes of a path of an overlay view: the name Linux sees, whatever its encoding. */
   public static byte[] bytes(Path path) {
     return OverlayFileSystemProvider.check(path).bytes().clone();
+  }
+
+  /**
+   * The errno behind an exception a view threw ({@code ENOENT} behind a {@code NoSuchFileException}, and so on), as
+   * the kernel's overlay would have failed the same call; 0 for an exception that does not come from a view.
+   */
+  public static int errno(Throwable exception) {
+    return exception.getCause() instanceof PosixException p ? p.errno() : 0;
   }
 
   /** The layers and options of a view; every setter can be given the kernel's mount option instead. */

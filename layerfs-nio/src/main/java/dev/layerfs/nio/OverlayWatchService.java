@@ -1,9 +1,9 @@
 package dev.layerfs.nio;
 
 import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
-import java.nio.file.WatchEvent;
 import java.nio.file.Watchable;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -2,6 +2,7 @@ package dev.layerfs.nio;
 
 import dev.layerfs.core.Node;
 import dev.layerfs.core.Overlay;
+import dev.layerfs.posix.Errno;
 import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
 import java.io.IOException;
@@ -154,13 +155,13 @@ final class PathResolver {
             release(stack, depth);
             return null;
           }
-          throw Errors.noSuchFile(path);
+          throw Errors.of(Errno.ENOENT, "lookup", path);
         }
         if (child.type() == Posix.S_IFLNK && (next < queue.length || followFinal)) {
           byte[] target;
           try {
             if (++links > MAX_SYMLINKS) {
-              throw Errors.tooManyLinks(path);
+              throw Errors.of(Errno.ELOOP, "lookup", path);
             }
             target = overlay.readlink(child);
           } finally {

@@ -1,8 +1,8 @@
 package dev.layerfs.nio;
 
 import dev.layerfs.core.Node;
+import dev.layerfs.posix.Errno;
 import java.io.IOException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.ProviderMismatchException;
 import java.nio.file.StandardWatchEventKinds;
@@ -62,7 +62,7 @@ final class Watchers {
     PathResolver.Found found = fs.find(dir, true);
     if (!found.node.isDirectory()) {
       found.close();
-      throw new NotDirectoryException(dir.toString());
+      throw Errors.of(Errno.ENOTDIR, "inotify_add_watch", dir);
     }
     synchronized (this) {
       List<OverlayWatchKey> keys = byDirectory.computeIfAbsent(found.node, n -> new CopyOnWriteArrayList<>());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
+import java.util.HexFormat;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +18,7 @@ class PathBytesTest {
     for (int round = 0; round < 20_000; round++) {
       byte[] bytes = new byte[random.nextInt(12)];
       random.nextBytes(bytes);
-      assertArrayEquals(bytes, PathBytes.encode(PathBytes.decode(bytes)), () -> java.util.HexFormat.of()
+      assertArrayEquals(bytes, PathBytes.encode(PathBytes.decode(bytes)), () -> HexFormat.of()
           .formatHex(bytes));
     }
   }
