@@ -250,7 +250,7 @@ final class Copier {
       try {
         view.rename(source, view, target, 0);
       } catch (IOException e) {
-        if (Errors.errno(e) == Errno.EXDEV) {
+        if (OverlayFs.errno(e) == Errno.EXDEV) {
           throw Errors.atomicMove(source, target, "the overlay cannot rename this directory (redirect_dir is off)");
         }
         throw e;
@@ -263,7 +263,7 @@ final class Copier {
     try {
       view.rename(source, view, target, replace ? 0 : Posix.RENAME_NOREPLACE);
     } catch (IOException e) {
-      int errno = Errors.errno(e);
+      int errno = OverlayFs.errno(e);
       if (replace && (errno == Errno.EISDIR || errno == Errno.ENOTDIR)) {
         view.delete(target, DirectoryView.Delete.ANY);
         view.rename(source, view, target, Posix.RENAME_NOREPLACE);

@@ -157,7 +157,8 @@ final class DirectoryView {
 
   /**
    * Creates or opens the file with one engine call, which looks the name up through the layers once; null when the
-   * name is a symbolic link to follow. Whether the file was made is not known, so this serves only views nobody
+   * name is a symbolic link to follow (ELOOP), or was removed while being opened (ENXIO, see {@link Errors#raced}):
+   * the step-by-step way handles both. Whether the file was made is not known, so this serves only views nobody
    * watches.
    */
   private OverlayFileChannel createOrOpen(OverlayPath path, OverlayFileChannel.Mode mode, int createMode)
@@ -172,7 +173,7 @@ final class DirectoryView {
       return new OverlayFileChannel(fs, file, path, entry.dir, entry.name, entry, mode);
     } catch (PosixException e) {
       entry.close();
-      if (e.errno() == Errno.ELOOP) {
+      if (e.errno() == Errno.ELOOP || e.errno() == Errno.ENXIO) {
         return null;
       }
       fs.checkOpen();

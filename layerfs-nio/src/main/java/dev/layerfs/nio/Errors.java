@@ -77,11 +77,6 @@ final class Errors {
     return of(Errno.ENOENT, e.call(), file);
   }
 
-  /** The errno behind an exception of a view, or 0. */
-  static int errno(Exception e) {
-    return OverlayFs.errno(e);
-  }
-
   static AtomicMoveNotSupportedException atomicMove(Path source, Path target, String reason) {
     AtomicMoveNotSupportedException x = new AtomicMoveNotSupportedException(source.toString(), target.toString(),
         reason);
