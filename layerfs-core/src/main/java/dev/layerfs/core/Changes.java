@@ -186,7 +186,7 @@ final class Changes {
           Stat st = Posix.fstat(fd);
           publish(at);
           Node node = added(st.ino(), false);
-          return new OpenFile(o, node, fd, flags, false);
+          return new OpenFile(o, node, fd, flags, false, true);
         } catch (PosixException e) {
           Posix.closeQuietly(fd);
           discard(at);
@@ -222,8 +222,8 @@ final class Changes {
       }
       boolean parentSgid = (parent.mode() & Posix.S_ISGID) != 0;
       int gid = parentSgid ? parent.gid() : caller.gid();
-      int madeGid = parentSgid && !overWhiteout ? parent.gid() : Posix.getegid();
-      if (caller.uid() != Posix.geteuid() || gid != madeGid) {
+      int madeGid = parentSgid && !overWhiteout ? parent.gid() : o.egid;
+      if (caller.uid() != o.euid || gid != madeGid) {
         if (fd >= 0) {
           Posix.fchownat(fd, new byte[0], caller.uid(), gid, Posix.AT_EMPTY_PATH);
         } else {
@@ -368,36 +368,50 @@ final class Changes {
       throw new PosixException(Errno.EOPNOTSUPP, "chmod", o.pathOf(node));
     }
     o.copyUp.ensureUpper(node, change.size() != 0);
-    try (Layer.Location at = o.upper.locate(o.lookups.path(node))) {
-      if (change.mode() != SetAttr.KEEP) {
-        Posix.fchmodat(at.dirfd(), at.name(), change.mode() & 07777);
-      }
-      if (change.uid() != SetAttr.KEEP || change.gid() != SetAttr.KEEP) {
-        Posix.fchownat(at.dirfd(), at.name(), change.uid(), change.gid(), Posix.AT_SYMLINK_NOFOLLOW);
-      }
-      if (change.size() != SetAttr.KEEP) {
-        int fd = Posix.openat(at.dirfd(), at.name(), Posix.O_WRONLY | Posix.O_NOFOLLOW);
-        try {
-          Posix.ftruncate(fd, change.size());
-        } finally {
-          Posix.closeQuietly(fd);
-        }
-      }
-      if (change.changesTimes()) {
-        Timespec atime = change.atime() == null ? Timespec.OMIT : change.atime();
-        Timespec mtime = change.mtime() == null ? Timespec.OMIT : change.mtime();
-        Posix.utimensat(at.dirfd(), at.name(), atime, mtime, Posix.AT_SYMLINK_NOFOLLOW);
+    onUpper(node, at -> applyAttributes(at, change));
+    return o.lookups.attributes(node);
+  }
+
+  private static void applyAttributes(Layer.Location at, SetAttr change) throws PosixException {
+    if (change.mode() != SetAttr.KEEP) {
+      Posix.fchmodat(at.dirfd(), at.name(), change.mode() & 07777);
+    }
+    if (change.uid() != SetAttr.KEEP || change.gid() != SetAttr.KEEP) {
+      Posix.fchownat(at.dirfd(), at.name(), change.uid(), change.gid(), Posix.AT_SYMLINK_NOFOLLOW);
+    }
+    if (change.size() != SetAttr.KEEP) {
+      int fd = Posix.openat(at.dirfd(), at.name(), Posix.O_WRONLY | Posix.O_NOFOLLOW);
+      try {
+        Posix.ftruncate(fd, change.size());
+      } finally {
+        Posix.closeQuietly(fd);
       }
     }
-    return o.lookups.attributes(node);
+    if (change.changesTimes()) {
+      Timespec atime = change.atime() == null ? Timespec.OMIT : change.atime();
+      Timespec mtime = change.mtime() == null ? Timespec.OMIT : change.mtime();
+      Posix.utimensat(at.dirfd(), at.name(), atime, mtime, Posix.AT_SYMLINK_NOFOLLOW);
+    }
   }
 
   void setxattr(Node node, String name, byte[] value, int flags) throws PosixException {
     checkUserXattrAllowed(node, name, "setxattr");
     o.copyUp.ensureUpper(node, true);
-    try (Layer.Location at = o.upper.locate(o.lookups.path(node))) {
-      Xattrs.set(at.dirfd(), at.name(), o.xattrs.toReal(name), value, flags);
-    }
+    onUpper(node, at -> Xattrs.set(at.dirfd(), at.name(), o.xattrs.toReal(name), value, flags));
+  }
+
+  private interface UpperAction {
+    void run(Layer.Location at) throws PosixException;
+  }
+
+  /** Runs an action on a copied-up node's upper object, guarded against a concurrent removal of its name. */
+  private void onUpper(Node node, UpperAction action) throws PosixException {
+    o.lookups.onTop(node, top -> {
+      try (Layer.Location at = top.layer().locate(top.path())) {
+        action.run(at);
+      }
+      return null;
+    });
   }
 
   /** The VFS allows {@code user.*} attributes only on regular files and directories; changes elsewhere are EPERM. */
@@ -411,15 +425,15 @@ final class Changes {
   void removexattr(Node node, String name) throws PosixException {
     checkUserXattrAllowed(node, name, "removexattr");
     String real = o.xattrs.toReal(name);
-    Overlay.Location top = o.lookups.top(node);
-    try (Layer.Location at = top.layer().locate(top.path())) {
-      if (Xattrs.get(at.dirfd(), at.name(), real) == null) {
-        throw new PosixException(Errno.ENODATA, "removexattr " + name, o.pathOf(node));
+    byte[] present = o.lookups.onTop(node, top -> {
+      try (Layer.Location at = top.layer().locate(top.path())) {
+        return Xattrs.get(at.dirfd(), at.name(), real);
       }
+    });
+    if (present == null) {
+      throw new PosixException(Errno.ENODATA, "removexattr " + name, o.pathOf(node));
     }
     o.copyUp.ensureUpper(node, true);
-    try (Layer.Location at = o.upper.locate(o.lookups.path(node))) {
-      Xattrs.remove(at.dirfd(), at.name(), real);
-    }
+    onUpper(node, at -> Xattrs.remove(at.dirfd(), at.name(), real));
   }
 }

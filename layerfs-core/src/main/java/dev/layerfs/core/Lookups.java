@@ -4,6 +4,7 @@ import dev.layerfs.core.Node.Lower;
 import dev.layerfs.core.Node.Name;
 import dev.layerfs.core.Overlay.Location;
 import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.Fd;
 import dev.layerfs.posix.FileHandle;
 import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
@@ -126,7 +127,9 @@ final class Lookups {
     LowerSearch search = new LowerSearch(dir, name, upperStat != null);
     if (searchLowers) {
       byte[] redirect = upperStat != null ? followedRedirect(upperMarks, path) : null;
-      search.run(dir.lowers, redirect != null ? redirect : name);
+      if (redirect != null || (dir.lowers.length > 0 && LowerNames.mayHave(dir, name))) {
+        search.run(dir.lowers, redirect != null ? redirect : name);
+      }
     }
     if (search.nonDirectory != null) {
       return search.nonDirectory;
@@ -170,7 +173,10 @@ final class Lookups {
 
   /** An upper non-directory: its inode number is its origin's when the origin can still be found. */
   private Node upperNonDirectory(Node dir, byte[] name, byte[] path, Stat st) throws PosixException {
-    byte[] originValue = OverlayXattrs.read(o.upper.rootFd, path, o.xattrs.origin);
+    byte[] originValue;
+    try (Layer.Location at = o.upper.locate(path)) {
+      originValue = OverlayXattrs.read(at.dirfd(), at.name(), o.xattrs.origin);
+    }
     Lower origin = originValue == null || originValue.length == 0 ? null : findOrigin(dir, name, originValue);
     Node node = new Node(dir, name, st.type(), origin == null ? new Lower[0] : new Lower[] {origin}, true);
     node.ino = node.hasConstIno() ? o.inodes.map(origin.layer(), origin.ino()) : o.inodes.map(o.upper, st.ino());
@@ -205,15 +211,11 @@ final class Lookups {
       return null;
     }
     for (Layer layer : o.lowers) {
-      try {
-        int fd = Posix.openByHandleAt(layer.rootFd, origin.handle(), Posix.O_PATH);
-        try {
-          Stat st = Posix.fstat(fd);
-          if (st.dev() == layer.dev) {
-            return new Lower(layer, null, st.ino(), st.nlink(), false);
-          }
-        } finally {
-          Posix.closeQuietly(fd);
+      try (Fd mount = new Fd(Posix.openat(layer.rootFd, new byte[] {'.'}, Posix.O_RDONLY | Posix.O_DIRECTORY));
+          Fd fd = new Fd(Posix.openByHandleAt(mount.value(), origin.handle(), Posix.O_PATH))) {
+        Stat st = Posix.fstat(fd.value());
+        if (st.dev() == layer.dev) {
+          return new Lower(layer, null, st.ino(), st.nlink(), false);
         }
       } catch (PosixException e) {
         // Not on this layer's filesystem, or gone: try the next layer.
@@ -239,21 +241,43 @@ final class Lookups {
 
   /** The merged attributes of a node. */
   Stat attributes(Node node) throws PosixException {
-    Location at = top(node);
-    Stat st = at.layer().stat(at.path());
+    Stat st = onTop(node, at -> at.layer().stat(at.path()));
     Stat mapped = st.withDevIno(o.upper != null ? o.upper.dev : o.lowers[0].dev, node.ino);
     boolean merged = node.isDirectory() && (node.inUpper ? node.lowers.length > 0 : node.lowers.length > 1);
     return merged ? mapped.withNlink(1) : mapped;
   }
 
   /** Where the object visible at a node is: its upper copy, or the top lower one. */
-  Location top(Node node) throws PosixException {
+  private Location top(Node node) throws PosixException {
     checkAlive(node, "stat");
     if (node.inUpper) {
       return new Location(o.upper, path(node));
     }
     Lower lower = node.lowers[0];
     return new Location(lower.layer(), lower.path());
+  }
+
+  /** A call on the real object behind a node. */
+  interface OnTop<T> {
+    T call(Location at) throws PosixException;
+  }
+
+  /**
+   * Runs a call on the real object behind a node while its parent directory cannot remove or replace the name
+   * (removal holds the directory's write lock): the call reaches the object the name had when it started, never
+   * the whiteout that replaces it or a file created after it.
+   */
+  <T> T onTop(Node node, OnTop<T> call) throws PosixException {
+    Node parent = node.parent;
+    if (parent == null) {
+      return call.call(top(node));
+    }
+    parent.dirLock.readLock().lock();
+    try {
+      return call.call(top(node));
+    } finally {
+      parent.dirLock.readLock().unlock();
+    }
   }
 
   byte[] path(Node node) {

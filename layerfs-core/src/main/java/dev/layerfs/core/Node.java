@@ -35,6 +35,10 @@ public final class Node {
   /** This directory's {@code overlay.redirect} value (a name, or an absolute path), or null. */
   volatile byte[] redirect;
   volatile boolean recentlyUsed;
+  /** Every name in this directory's lower layers, once looked for often enough; see {@link LowerNames}. */
+  volatile LowerNames lowerNames;
+  /** Lookups that went to the lower layers before {@link #lowerNames} was loaded. */
+  final AtomicInteger lowerLookups = new AtomicInteger();
 
   private byte[] cachedPath;
   private long cachedPathGeneration = -1;

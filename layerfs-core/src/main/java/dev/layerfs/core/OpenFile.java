@@ -20,17 +20,19 @@ public final class OpenFile implements AutoCloseable {
   private final Overlay overlay;
   private final Node node;
   private final int flags;
+  private final boolean created;
   private volatile int fd;
   private volatile boolean onLower;
   /** The lower descriptor replaced after a copy-up; kept open until close, as a read may still be using it. */
   private int retiredFd = -1;
 
-  OpenFile(Overlay overlay, Node node, int fd, int flags, boolean onLower) {
+  OpenFile(Overlay overlay, Node node, int fd, int flags, boolean onLower, boolean created) {
     this.overlay = overlay;
     this.node = node;
     this.fd = fd;
     this.flags = flags;
     this.onLower = onLower;
+    this.created = created;
     node.refs.incrementAndGet();
   }
 
@@ -43,10 +45,11 @@ public final class OpenFile implements AutoCloseable {
     if (node.type == Posix.S_IFREG && writes(flags)) {
       o.copyUp.ensureUpper(node, (flags & Posix.O_TRUNC) == 0);
     }
-    Overlay.Location at = o.lookups.top(node);
-    boolean lower = !at.layer().isUpper();
     int real = flags & REAL_FLAGS;
-    return new OpenFile(o, node, openReal(at, real, lower), flags, lower);
+    return o.lookups.onTop(node, at -> {
+      boolean lower = !at.layer().isUpper();
+      return new OpenFile(o, node, openReal(at, real, lower), flags, lower, false);
+    });
   }
 
   /** Opens a real file; lower files are read with {@code O_NOATIME} where allowed, so reading changes no layer. */
@@ -65,6 +68,11 @@ public final class OpenFile implements AutoCloseable {
 
   public Node node() {
     return node;
+  }
+
+  /** True when {@link Overlay#create} made the file, false when it opened an existing one. */
+  public boolean created() {
+    return created;
   }
 
   /** The flags the file was opened with. */
@@ -129,8 +137,8 @@ public final class OpenFile implements AutoCloseable {
     }
     synchronized (this) {
       if (onLower && node.inUpper) {
-        int upperFd = overlay.readLocked(() -> openReal(overlay.lookups.top(node), flags & REAL_FLAGS & ~Posix.O_TRUNC,
-            false));
+        int upperFd = overlay.readLocked(() -> overlay.lookups.onTop(node,
+            at -> openReal(at, flags & REAL_FLAGS & ~Posix.O_TRUNC, false)));
         retiredFd = fd;
         fd = upperFd;
         onLower = false;

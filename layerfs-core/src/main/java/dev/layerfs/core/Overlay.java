@@ -42,8 +42,10 @@ public final class Overlay implements AutoCloseable {
   final WorkDir work;
   final OverlayXattrs xattrs;
   final Inodes inodes;
-  final boolean privileged = Posix.geteuid() == 0;
-  final int processUmask = Posix.umask();
+  final int euid = Posix.geteuid();
+  final int egid = Posix.getegid();
+  final boolean privileged = euid == 0;
+  final int processUmask = Caller.processUmask();
   final Node root;
   final ReentrantReadWriteLock tree = new ReentrantReadWriteLock();
   final Lookups lookups;
@@ -162,6 +164,16 @@ public final class Overlay implements AutoCloseable {
     return node;
   }
 
+  /** Takes one more reference on a node, for a frontend that hands a node on to a second holder. */
+  public void hold(Node node) {
+    node.refs.incrementAndGet();
+  }
+
+  /** The directory a node is in now (the root for the root), for walking "..". */
+  public Node parentOf(Node node) {
+    return readLockedUnchecked(() -> node.parent == null ? node : node.parent);
+  }
+
   /** Gives back {@code count} references taken by {@link #lookup}. */
   public void forget(Node node, long count) {
     if (node == root) {
@@ -246,10 +258,7 @@ public final class Overlay implements AutoCloseable {
     if (node.type != Posix.S_IFLNK) {
       throw new PosixException(Errno.EINVAL, "readlink", pathOf(node));
     }
-    return readLocked(() -> {
-      Location at = lookups.top(node);
-      return Posix.readlinkat(at.layer().rootFd, at.pathOrDot());
-    });
+    return readLocked(() -> lookups.onTop(node, at -> at.layer().readlink(at.path())));
   }
 
   // ---------------------------------------------------------------- creating
@@ -378,21 +387,23 @@ public final class Overlay implements AutoCloseable {
 
   /** The value of {@code name} as seen through the overlay: private attributes are absent (ENODATA). */
   public byte[] getxattr(Node node, String name) throws PosixException {
-    return readLocked(() -> {
-      Location at = lookups.top(node);
-      byte[] value = Xattrs.get(at.layer().rootFd, at.pathOrDot(), xattrs.toReal(name));
-      if (value == null) {
-        throw new PosixException(Errno.ENODATA, "getxattr " + name, pathOf(node));
+    byte[] value = readLocked(() -> lookups.onTop(node, at -> {
+      try (Layer.Location loc = at.layer().locate(at.path())) {
+        return Xattrs.get(loc.dirfd(), loc.name(), xattrs.toReal(name));
       }
-      return value;
-    });
+    }));
+    if (value == null) {
+      throw new PosixException(Errno.ENODATA, "getxattr " + name, pathOf(node));
+    }
+    return value;
   }
 
   public List<String> listxattr(Node node) throws PosixException {
-    return readLocked(() -> {
-      Location at = lookups.top(node);
-      return xattrs.toView(Xattrs.list(at.layer().rootFd, at.pathOrDot()));
-    });
+    return readLocked(() -> lookups.onTop(node, at -> {
+      try (Layer.Location loc = at.layer().locate(at.path())) {
+        return xattrs.toView(Xattrs.list(loc.dirfd(), loc.name()));
+      }
+    }));
   }
 
   public void setxattr(Node node, String name, byte[] value, int flags) throws PosixException {
@@ -494,6 +505,10 @@ public final class Overlay implements AutoCloseable {
     Lock read = tree.readLock();
     read.lock();
     try {
+      if (closed.get()) {
+        throw new PosixException(Errno.EIO, "overlay", options.upperDir() != null ? options.upperDir().toString()
+            : options.lowerDirs().get(0).toString(), "the overlay is closed");
+      }
       return call.call();
     } finally {
       read.unlock();
@@ -522,11 +537,7 @@ public final class Overlay implements AutoCloseable {
   }
 
   /** Where an object is: a layer and the path in it. */
-  record Location(Layer layer, byte[] path) {
-    byte[] pathOrDot() {
-      return path.length == 0 ? new byte[] {'.'} : path;
-    }
-  }
+  record Location(Layer layer, byte[] path) {}
 
   /** The layers opened and checked, and a descriptor of the workdir. */
   private record LayerSet(Layer upper, Layer[] lowers, int workFd, int filesystems) {

@@ -630,7 +630,10 @@ public final class Posix {
     }
   }
 
-  /** {@code open_by_handle_at(2)}; needs {@code CAP_DAC_READ_SEARCH}. */
+  /**
+   * {@code open_by_handle_at(2)}; needs {@code CAP_DAC_READ_SEARCH}. {@code mountFd} is any descriptor on the
+   * filesystem except an {@code O_PATH} one (EBADF).
+   */
   public static int openByHandleAt(int mountFd, FileHandle fh, int flags) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment handle = s.allocate(8 + fh.bytes().length);

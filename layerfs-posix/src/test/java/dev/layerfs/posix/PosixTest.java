@@ -149,10 +149,18 @@ class PosixTest {
   }
 
   @Test
-  void fileHandlesAreMadeForExt4AndTmpfs() throws Exception {
+  void fileHandlesOpenTheSameFileAgain() throws Exception {
     Files.writeString(tmp.resolve("h"), "");
     FileHandle fh = Posix.nameToHandleAt(dir, Names.bytes("h"), 0);
-    assertTrue(fh == null || fh.bytes().length > 0);
+    assertTrue(fh.bytes().length > 0);
+    int mountFd = Posix.openat(dir, new byte[] {'.'}, Posix.O_RDONLY | O_DIRECTORY);
+    int fd = Posix.openByHandleAt(mountFd, fh, Posix.O_PATH);
+    try {
+      assertEquals(Posix.lstatat(dir, Names.bytes("h")).ino(), Posix.fstat(fd).ino());
+    } finally {
+      Posix.close(fd);
+      Posix.close(mountFd);
+    }
   }
 
   @Test
