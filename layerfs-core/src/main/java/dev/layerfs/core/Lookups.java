@@ -335,6 +335,8 @@ final class Lookups {
     final byte[] name;
     final boolean upperIsDirectory;
     Node nonDirectory;
+    private boolean stopAll;
+    private boolean stopAfterLayer;
 
     LowerSearch(Node dir, byte[] name, boolean upperIsDirectory) {
       this.dir = dir;
@@ -351,11 +353,22 @@ final class Lookups {
         Lower base = stack[i];
         Layer layer = base.layer();
         byte[] path = absolute ? target : Names.join(base.path(), target);
+        stopAfterLayer = false;
+        if (absolute && !walkIntermediates(layer, path)) {
+          if (stopAll) {
+            return;
+          }
+          i++;
+          continue;
+        }
         Stat st = statOrNull(layer, path);
         if (st == null) {
           int slash = lastSlash(path);
           byte[] parent = slash < 0 ? new byte[0] : Arrays.copyOf(path, slash);
           if (hasOciWhiteout(layer, parent, Arrays.copyOfRange(path, slash + 1, path.length))) {
+            return;
+          }
+          if (stopAfterLayer) {
             return;
           }
           i++;
@@ -372,7 +385,8 @@ final class Lookups {
         }
         DirMarks marks = DirMarks.read(o, layer, path);
         dirs.add(new Lower(layer, path, st.ino(), st.nlink(), marks.xwhiteouts()));
-        if (marks.opaque()) {
+        boolean absoluteRedirect = marks.redirect() != null && marks.redirect()[0] == '/';
+        if (marks.opaque() || (stopAfterLayer && !absoluteRedirect)) {
           return;
         }
         byte[] redirect = marks.redirect();
@@ -388,6 +402,32 @@ final class Lookups {
         }
         i++;
       }
+    }
+
+    /**
+     * Walks the directories of an absolute redirect in one layer one by one, as the kernel does, never through a
+     * symlink: answers false when the layer has nothing there, with {@link #stopAll} set when a whiteout or a
+     * non-directory on the way hides all layers below; an opaque directory on the way stops the search after this
+     * layer.
+     */
+    private boolean walkIntermediates(Layer layer, byte[] path) throws PosixException {
+      stopAll = false;
+      for (int i = 0; i < path.length; i++) {
+        if (path[i] != '/') {
+          continue;
+        }
+        byte[] prefix = Arrays.copyOf(path, i);
+        Stat st = statOrNull(layer, prefix);
+        if (st == null) {
+          return false;
+        }
+        if (!st.isDirectory() || isWhiteout(layer, prefix, st)) {
+          stopAll = true;
+          return false;
+        }
+        stopAfterLayer |= DirMarks.read(o, layer, prefix).opaque();
+      }
+      return true;
     }
 
     private Node lowerNonDirectory(Layer layer, byte[] path, Stat st) {

@@ -31,6 +31,7 @@ final class MergedDirectory {
   private final Map<Name, Slot> byName = new LinkedHashMap<>();
   private final List<byte[]> upperWhiteouts = new ArrayList<>();
   private boolean translatedIno;
+  private boolean merged;
 
   private final boolean alwaysMerge;
 
@@ -71,7 +72,7 @@ final class MergedDirectory {
     for (Lower lower : dir.lowers) {
       sources.add(new Source(lower.layer(), lower.path(), lower.xwhiteouts()));
     }
-    boolean merged = alwaysMerge || dir.parent == null || sources.size() > 1 || dir.hasOrigin;
+    merged = alwaysMerge || dir.parent == null || sources.size() > 1 || dir.hasOrigin;
     List<Slot> front = new ArrayList<>();
     for (int i = 0; i < sources.size(); i++) {
       boolean lowest = i == sources.size() - 1 && sources.size() > 1;
@@ -116,13 +117,28 @@ final class MergedDirectory {
     }
     long ino = o.inodes.map(slot.layer(), slot.ino());
     if (slot.layer().isUpper() && dir.impure) {
-      Node child = o.lookups.childOrNull(dir, slot.name());
+      Node child = staleIsNull(slot.name());
+      if (child == null && merged) {
+        return;
+      }
       if (child != null && child.ino != ino) {
         ino = child.ino;
         translatedIno = true;
       }
     }
     entries.add(new Entry(slot.name(), slot.type(), ino));
+  }
+
+  /**
+   * The child for an entry, or null when its lookup fails: the kernel hides such "stale" entries in a merged
+   * listing and lists them as they are in a plain one.
+   */
+  private Node staleIsNull(byte[] name) {
+    try {
+      return o.lookups.childOrNull(dir, name);
+    } catch (PosixException e) {
+      return null;
+    }
   }
 
   private List<Entry> dots() {

@@ -20,13 +20,16 @@ public final class OverlayOptions {
     ON,
     /** Follow redirects written earlier but refuse new ones with EXDEV. */
     FOLLOW,
-    /** Ignore redirects and refuse new ones with EXDEV. */
+    /** Refuse to look up directories with a redirect (EPERM) and refuse new ones with EXDEV. */
     NOFOLLOW,
-    /** As {@code NOFOLLOW}. */
+    /**
+     * Refuse new redirects with EXDEV; existing ones are followed, as the kernel does with its default module
+     * parameter {@code redirect_always_follow=Y}.
+     */
     OFF;
 
     boolean follows() {
-      return this == ON || this == FOLLOW;
+      return this != NOFOLLOW;
     }
   }
 
@@ -102,8 +105,8 @@ public final class OverlayOptions {
   /** True for the keys {@link Builder#option} understands, so frontends can pick out their own options. */
   public static boolean isOverlayOption(String key) {
     return switch (key) {
-      case "lowerdir", "upperdir", "workdir", "ro", "rw", "userxattr", "redirect_dir", "xino", "volatile", "index",
-          "metacopy", "nfs_export", "uuid" -> true;
+      case "lowerdir", "upperdir", "workdir", "ro", "rw", "userxattr", "redirect_dir", "xino", "volatile", "fsync",
+          "index", "metacopy", "nfs_export", "uuid" -> true;
       default -> false;
     };
   }
@@ -283,6 +286,7 @@ public final class OverlayOptions {
         case "rw" -> readOnly(!flag(key, value));
         case "userxattr" -> userXattr(flag(key, value));
         case "volatile" -> volatileWrites(flag(key, value));
+        case "fsync" -> fsync(key, value);
         case "redirect_dir" -> redirectDir(choice(key, value, RedirectDir.class));
         case "xino" -> xino(choice(key, value, Xino.class));
         case "index", "metacopy", "nfs_export" -> onlyOff(key, value);
@@ -345,6 +349,15 @@ public final class OverlayOptions {
         allowed.add(e.name().toLowerCase(java.util.Locale.ROOT));
       }
       throw new OverlayOptionException(key, value, "must be one of " + String.join(", ", allowed));
+    }
+
+    /** The kernel's {@code fsync=auto|volatile} ({@code strict}, which also syncs metadata, is not supported). */
+    private void fsync(String key, String value) throws OverlayOptionException {
+      switch (value == null ? "" : value) {
+        case "auto" -> volatileWrites(false);
+        case "volatile" -> volatileWrites(true);
+        default -> throw new OverlayOptionException(key, value, "must be auto or volatile");
+      }
     }
 
     private static void onlyOff(String key, String value) throws OverlayOptionException {

@@ -49,6 +49,9 @@ public final class LayerFixture {
       }
       if (withUpper) {
         populate(upper, random, false, 9000, prefix);
+        if (!userXattr) {
+          addRedirects(upper, random, prefix);
+        }
       }
     });
   }
@@ -95,6 +98,48 @@ public final class LayerFixture {
       kinds.put(path, kind);
     }
     setTimes(layer, kinds, timeBase);
+  }
+
+  /**
+   * Directories a rename left in an earlier session: {@code overlay.redirect} pointing at the old place (a
+   * sibling's name, or an absolute path), and a whiteout at that place, as a real rename leaves it. Places the upper
+   * layer already uses are skipped, so the state is one the kernel could have written.
+   */
+  private static void addRedirects(Path upper, Random random, String prefix) throws IOException {
+    for (int i = random.nextInt(3); i > 0; i--) {
+      boolean absolute = random.nextBoolean();
+      String target = absolute ? randomPath(random) : NAMES.get(random.nextInt(NAMES.size()));
+      Path old = upper.resolve(target);
+      if (!canWhiteout(upper, target)) {
+        continue;
+      }
+      Files.createDirectories(old.getParent());
+      Posix.mknodat(Posix.AT_FDCWD, Names.bytes(old.toString()), Posix.S_IFCHR, 0);
+      Path dir = upper.resolve("r" + i);
+      Files.createDirectory(dir);
+      setxattr(dir, prefix + "redirect", absolute ? "/" + target : target);
+      Timespec when = new Timespec(OLD_TIME - 50, 0);
+      Posix.utimensat(Posix.AT_FDCWD, Names.bytes(dir.toString()), when, when, 0);
+    }
+    Timespec when = new Timespec(OLD_TIME - 40, 0);
+    for (Path p : List.of(upper)) {
+      Posix.utimensat(Posix.AT_FDCWD, Names.bytes(p.toString()), when, when, 0);
+    }
+  }
+
+  /** True when no upper entry is at {@code target} and its upper ancestors are directories or absent. */
+  private static boolean canWhiteout(Path upper, String target) {
+    Path p = upper;
+    String[] parts = target.split("/");
+    for (int i = 0; i < parts.length; i++) {
+      p = p.resolve(parts[i]);
+      boolean last = i == parts.length - 1;
+      if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+          && (last || !Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static String randomPath(Random random) {
