@@ -109,7 +109,8 @@ final class PathResolver {
 
   /**
    * The directory that holds the last name of {@code path}, and that name; null for a path with no name, the
-   * root or the empty path.
+   * root or the empty path. As in the kernel's path walk, a parent that is not a directory is ENOTDIR before the
+   * name is looked at.
    */
   Entry entry(Node base, OverlayPath path) throws IOException {
     byte[][] names = path.names();
@@ -119,6 +120,12 @@ final class PathResolver {
     Found dir = walk(base, path, Arrays.copyOf(names, names.length - 1), true, false);
     if (dir.parentHeld) {
       overlay.forget(dir.parent, 1);
+    }
+    if (!dir.node.isDirectory()) {
+      if (dir.nodeHeld) {
+        overlay.forget(dir.node, 1);
+      }
+      throw Errors.of(Errno.ENOTDIR, "lookup", path);
     }
     return new Entry(dir.node, dir.nodeHeld, names[names.length - 1]);
   }

@@ -1,0 +1,86 @@
+package dev.layerfs.nio;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.layerfs.core.testing.Differential;
+import dev.layerfs.core.testing.FsOps;
+import dev.layerfs.core.testing.LayerFixture;
+import dev.layerfs.core.testing.Op;
+import dev.layerfs.core.testing.RandomScenarios;
+import dev.layerfs.core.testing.ViewUnderTest;
+import dev.layerfs.posix.Posix;
+import java.net.URI;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The kernel's overlayfs against the NIO view, through the shared differential harness: the same operations, by
+ * {@code Files.*} on one side and system calls on a kernel mount on the other, the same outcomes, merged views and
+ * upper layers on disk.
+ */
+class NioDifferentialTest {
+  private static final int SEQUENCES = Integer.getInteger("layerfs.random.sequences", 1500) / 5;
+  private static final AtomicInteger VIEWS = new AtomicInteger();
+
+  @TempDir Path tmp;
+
+  /** Opens the view the way a program without a compile-time dependency would: by URI and option map. */
+  private static ViewUnderTest.Factory nioView() {
+    return (options, layers) -> {
+      FileSystem fs = FileSystems.newFileSystem(URI.create("overlay:/differential/" + VIEWS.incrementAndGet()),
+          Map.of("lowerdir", options.lowerDirs(), "upperdir", options.upperDir(), "workdir", options.workDir(),
+              "redirect_dir", options.redirectDir().name().toLowerCase()));
+      FsOps ops = new NioFsOps(fs);
+      return new ViewUnderTest() {
+        @Override
+        public FsOps ops() {
+          return ops;
+        }
+
+        @Override
+        public void close() throws Exception {
+          fs.close();
+        }
+      };
+    };
+  }
+
+  /** java.nio has no RENAME_EXCHANGE and cannot make fifos: such operations are left out on both sides. */
+  private static boolean nioCanDo(Op op) {
+    return !(op instanceof Op.Mkfifo) && !(op instanceof Op.Rename r && r.flags() == Posix.RENAME_EXCHANGE);
+  }
+
+  @Test
+  void theTutorial() throws Exception {
+    LayerFixture tutorial = new LayerFixture(1, (lowers, upper) -> {
+      Files.writeString(lowers.get(0).resolve("file1.txt"), "hello from lower\n");
+      LayerFixture.setTimes(lowers.get(0), Map.of("file1.txt", 'f'), 0);
+    });
+    List<Op> steps = List.of(new Op.Read("file1.txt"), new Op.Write("file2.txt", "hello from upper\n", true),
+        new Op.Write("file1.txt", "changed in merged\n", true), new Op.Unlink("file1.txt"), new Op.List(""));
+    assertNull(new Differential(tmp, nioView(), "redirect_dir=on").run(tutorial, steps));
+  }
+
+  @Test
+  void randomSequences() throws Exception {
+    Differential d = new Differential(tmp, nioView(), "redirect_dir=on");
+    for (int i = 0; i < SEQUENCES; i++) {
+      long seed = 31L * i + 4242;
+      LayerFixture fixture = LayerFixture.random(seed, 1 + (int) Math.floorMod(seed, 3), seed % 2 == 0, false);
+      List<Op> ops = RandomScenarios.generate(seed, 8).stream().filter(NioDifferentialTest::nioCanDo).toList();
+      String difference = d.run(fixture, ops);
+      if (difference != null) {
+        List<Op> shortest = d.shrink(fixture, ops);
+        fail("seed " + seed + ": " + d.run(fixture, shortest) + "\nshortest sequence:\n" + Op.describe(shortest));
+      }
+    }
+  }
+}
