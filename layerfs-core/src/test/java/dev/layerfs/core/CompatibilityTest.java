@@ -25,50 +25,49 @@ class CompatibilityTest {
 
   @TempDir Path tmp;
 
-  @Test
-  void theKernelMountsWhatLayerfsWrote() throws Exception {
+  /** One side of the round trip: applies operations to layers, or only reads them, and answers the view. */
+  private interface Side {
+    TreeSnapshot session(String options, Path mountPoint, List<Op> ops) throws Exception;
+  }
+
+  private static final Side ENGINE = (options, mountPoint, ops) -> {
+    try (Overlay overlay = Overlay.open(OverlayOptions.parse(options))) {
+      EngineFsOps fs = new EngineFsOps(overlay);
+      ops.forEach(op -> op.applyTo(fs));
+      return TreeSnapshot.ofView(fs);
+    }
+  };
+
+  private static final Side KERNEL = (options, mountPoint, ops) -> {
+    try (KernelOverlay kernel = KernelOverlay.mount(options, mountPoint)) {
+      PosixFsOps fs = new PosixFsOps(kernel.path());
+      ops.forEach(op -> op.applyTo(fs));
+      return TreeSnapshot.ofView(fs);
+    }
+  };
+
+  /** Random operations on one side, then the other side opens the same layers and must show the same tree. */
+  private void roundTrips(long firstSeed, Side writer, Side reader, String writerName, String readerName)
+      throws Exception {
     for (int i = 0; i < SEQUENCES; i++) {
-      long seed = 7_000_000L + i;
-      Path root = Files.createTempDirectory(tmp, "l2k");
+      long seed = firstSeed + i;
+      Path root = Files.createTempDirectory(tmp, "round-trip");
       LayerFixture.Layers layers = LayerFixture.random(seed, 2, seed % 3 == 0, false).build(root);
       String options = layers.options() + ",redirect_dir=on";
-      TreeSnapshot ours;
-      try (Overlay overlay = Overlay.open(OverlayOptions.parse(options))) {
-        EngineFsOps fs = new EngineFsOps(overlay);
-        for (Op op : RandomScenarios.generate(seed, 12)) {
-          op.applyTo(fs);
-        }
-        ours = TreeSnapshot.ofView(fs);
-      }
-      try (KernelOverlay kernel = KernelOverlay.mount(options, layers.merged())) {
-        TreeSnapshot theirs = TreeSnapshot.ofView(new PosixFsOps(kernel.path()));
-        assertEquals(ours, theirs, "seed " + seed + ":\n" + ours.diff(theirs, "layerfs", "kernel"));
-      }
+      TreeSnapshot written = writer.session(options, layers.merged(), RandomScenarios.generate(seed, 12));
+      TreeSnapshot read = reader.session(options, layers.merged(), List.of());
+      assertEquals(written, read, "seed " + seed + ":\n" + written.diff(read, writerName, readerName));
       Differential.removeTree(root);
     }
   }
 
   @Test
+  void theKernelMountsWhatLayerfsWrote() throws Exception {
+    roundTrips(7_000_000L, ENGINE, KERNEL, "layerfs", "kernel");
+  }
+
+  @Test
   void layerfsOpensWhatTheKernelWrote() throws Exception {
-    for (int i = 0; i < SEQUENCES; i++) {
-      long seed = 8_000_000L + i;
-      Path root = Files.createTempDirectory(tmp, "k2l");
-      LayerFixture.Layers layers = LayerFixture.random(seed, 2, seed % 3 == 0, false).build(root);
-      String options = layers.options() + ",redirect_dir=on";
-      TreeSnapshot theirs;
-      try (KernelOverlay kernel = KernelOverlay.mount(options, layers.merged())) {
-        PosixFsOps fs = new PosixFsOps(kernel.path());
-        List<Op> ops = RandomScenarios.generate(seed, 12);
-        for (Op op : ops) {
-          op.applyTo(fs);
-        }
-        theirs = TreeSnapshot.ofView(fs);
-      }
-      try (Overlay overlay = Overlay.open(OverlayOptions.parse(options))) {
-        TreeSnapshot ours = TreeSnapshot.ofView(new EngineFsOps(overlay));
-        assertEquals(theirs, ours, "seed " + seed + ":\n" + theirs.diff(ours, "kernel", "layerfs"));
-      }
-      Differential.removeTree(root);
-    }
+    roundTrips(8_000_000L, KERNEL, ENGINE, "kernel", "layerfs");
   }
 }
