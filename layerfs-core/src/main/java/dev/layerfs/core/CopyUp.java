@@ -84,7 +84,7 @@ final class CopyUp {
     }
     try {
       if (data) {
-        copyData(src, tmp, st.size());
+        copyData(src, st, tmp);
       }
       copyMetadata(src, st, tmp, EMPTY, origin);
       if (data && st.size() > 0 && !o.options.volatileWrites()) {
@@ -116,7 +116,7 @@ final class CopyUp {
         case Posix.S_IFREG -> {
           int fd = Posix.openat(wd, tmp, Posix.O_CREAT | Posix.O_EXCL | Posix.O_RDWR, 0);
           try {
-            copyData(src, fd, st.size());
+            copyData(src, st, fd);
             if (st.size() > 0 && !o.options.volatileWrites()) {
               Posix.fsync(fd);
             }
@@ -152,14 +152,22 @@ final class CopyUp {
     }
   }
 
-  /** Copies the data regions of a lower file; the holes between them stay holes. */
-  private void copyData(Lower src, int out, long size) throws PosixException {
+  /**
+   * Copies the data regions of a lower file; the holes between them stay holes. A file with as many blocks as
+   * bytes has no holes, and is copied without asking where they are.
+   */
+  private void copyData(Lower src, Stat st, int out) throws PosixException {
+    long size = st.size();
     if (size == 0) {
       return;
     }
     int in = src.layer().open(src.path(), Posix.O_RDONLY, 0);
     try {
-      if (reflink(in, out)) {
+      if (reflink(src.layer(), in, out)) {
+        return;
+      }
+      if (st.blocks() * 512 >= size) {
+        copyRange(in, out, 0, size);
         return;
       }
       long pos = 0;
@@ -178,7 +186,11 @@ final class CopyUp {
     }
   }
 
-  private static boolean reflink(int in, int out) throws PosixException {
+  /** Clones the whole file where the filesystems can; a layer that cannot is not asked again. */
+  private static boolean reflink(Layer from, int in, int out) throws PosixException {
+    if (from.cannotReflinkToUpper) {
+      return false;
+    }
     try {
       Posix.ioctl(out, Posix.FICLONE, in);
       return true;
@@ -186,6 +198,7 @@ final class CopyUp {
       int err = e.errno();
       if (err == Errno.EOPNOTSUPP || err == Errno.EXDEV || err == Errno.EINVAL || err == Errno.ENOTTY
           || err == Errno.EBADF || err == Errno.EPERM) {
+        from.cannotReflinkToUpper = true;
         return false;
       }
       throw e;

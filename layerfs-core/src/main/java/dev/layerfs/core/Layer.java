@@ -35,6 +35,8 @@ final class Layer implements AutoCloseable {
   private static final long FS_IOC_GETFSUUID = 0x80111500L;
 
   private volatile byte[] fsUuid;
+  /** Set once a clone from this layer into upper failed: the filesystems cannot share extents. */
+  volatile boolean cannotReflinkToUpper;
 
   Layer(Path path, int index, int rootFd, long dev, int fsIndex) {
     this.path = path;

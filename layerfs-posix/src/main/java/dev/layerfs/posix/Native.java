@@ -120,14 +120,14 @@ final class Native {
 
     int check(int rc, String call, byte[] path) throws PosixException {
       if (rc < 0) {
-        throw new PosixException(lastErrno(), call, path == null ? null : Names.printable(path));
+        throw new PosixException(lastErrno(), call, path);
       }
       return rc;
     }
 
     long check(long rc, String call, byte[] path) throws PosixException {
       if (rc < 0) {
-        throw new PosixException(lastErrno(), call, path == null ? null : Names.printable(path));
+        throw new PosixException(lastErrno(), call, path);
       }
       return rc;
     }

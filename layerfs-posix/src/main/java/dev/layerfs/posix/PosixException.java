@@ -11,33 +11,46 @@ public class PosixException extends IOException {
 
   private final int errno;
   private final String call;
-  private final String path;
+  private final String detail;
+  private String path;
+  private byte[] pathBytes;
+  private String message;
 
   public PosixException(int errno, String call, String path) {
-    super(message(errno, call, path));
-    this.errno = errno;
-    this.call = call;
-    this.path = path;
+    this(errno, call, path, (String) null);
   }
 
   public PosixException(int errno, String call, String path, String detail) {
-    super(message(errno, call, path) + ": " + detail);
     this.errno = errno;
     this.call = call;
     this.path = path;
+    this.detail = detail;
+  }
+
+  /**
+   * For failed system calls on a byte path: failures are often expected (ENOENT on a lookup), so the path is decoded
+   * and the message written only when someone asks for them.
+   */
+  PosixException(int errno, String call, byte[] path) {
+    this(errno, call, (String) null, (String) null);
+    this.pathBytes = path;
   }
 
   /** For subclasses that word their own message, such as option errors. */
   protected PosixException(String message, int errno, String call, String path) {
-    super(message);
-    this.errno = errno;
-    this.call = call;
-    this.path = path;
+    this(errno, call, path, (String) null);
+    this.message = message;
   }
 
-  private static String message(int errno, String call, String path) {
-    String where = path == null ? call : call + "(" + path + ")";
-    return where + ": " + Errno.name(errno) + " (" + Errno.describe(errno) + ")";
+  @Override
+  public String getMessage() {
+    if (message == null) {
+      String p = path();
+      String where = p == null ? call : call + "(" + p + ")";
+      String text = where + ": " + Errno.name(errno) + " (" + Errno.describe(errno) + ")";
+      message = detail == null ? text : text + ": " + detail;
+    }
+    return message;
   }
 
   /** The error number, as in {@code <errno.h>}. */
@@ -56,6 +69,9 @@ public class PosixException extends IOException {
 
   /** The path the call was about, printable (non-UTF-8 bytes escaped), or null. */
   public String path() {
+    if (path == null && pathBytes != null) {
+      path = Names.printable(pathBytes);
+    }
     return path;
   }
 }
