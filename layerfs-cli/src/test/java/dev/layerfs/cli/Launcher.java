@@ -28,7 +28,16 @@ final class Launcher {
   final Path layerfs;
 
   Launcher(Path scratch) throws IOException {
+    this(scratch, false);
+  }
+
+  /**
+   * @param readableByAll copy the class path into the scratch directory, for users that cannot read this user's
+   *     build and repository directories
+   */
+  Launcher(Path scratch, boolean readableByAll) throws IOException {
     this.bin = Files.createDirectories(scratch.resolve("bin"));
+    String classPath = readableByAll ? copyClassPath(scratch.resolve("cp")) : System.getProperty("java.class.path");
     this.layerfs = bin.resolve("layerfs");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String flags = "--enable-native-access=ALL-UNNAMED -Dsun.jnu.encoding=UTF-8 -Dfile.encoding=UTF-8"
@@ -36,9 +45,35 @@ final class Launcher {
     Files.writeString(layerfs, "#!/bin/sh\n"
         + "export LAYERFS_LAUNCHER='" + layerfs + "'\n"
         + "export LAYERFS_JAVA_OPTS='" + flags + "'\n"
-        + "exec '" + java + "' " + flags + " -cp '" + System.getProperty("java.class.path") + "' "
+        + "exec '" + java + "' " + flags + " -cp '" + classPath + "' "
         + Main.class.getName() + " \"$@\"\n");
     Files.setPosixFilePermissions(layerfs, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  private static String copyClassPath(Path into) throws IOException {
+    List<String> copied = new ArrayList<>();
+    String[] entries = System.getProperty("java.class.path").split(":");
+    for (int i = 0; i < entries.length; i++) {
+      Path from = Path.of(entries[i]);
+      Path to = into.resolve(i + "-" + from.getFileName());
+      if (Files.isDirectory(from)) {
+        try (var walk = Files.walk(from)) {
+          for (Path p : (Iterable<Path>) walk::iterator) {
+            Path target = to.resolve(from.relativize(p).toString());
+            if (Files.isDirectory(p)) {
+              Files.createDirectories(target);
+            } else {
+              Files.copy(p, target);
+            }
+          }
+        }
+      } else if (Files.isRegularFile(from)) {
+        Files.createDirectories(into);
+        Files.copy(from, to);
+      }
+      copied.add(to.toString());
+    }
+    return String.join(":", copied);
   }
 
   /** Runs a shell script in {@code dir} with {@code layerfs} on the PATH. */
