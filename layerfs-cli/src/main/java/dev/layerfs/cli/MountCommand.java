@@ -163,6 +163,9 @@ final class MountCommand implements Callable<Integer> {
     for (Map.Entry<String, String> e : System.getenv().entrySet()) {
       env.add(bytes(e.getKey() + "=" + e.getValue()));
     }
+    if (System.getenv("MALLOC_ARENA_MAX") == null) {
+      env.add(bytes("MALLOC_ARENA_MAX=2")); // FFM buffers from many threads otherwise spread over many arenas
+    }
     int[] pipe = Processes.pipe();
     int devNull = Posix.open("/dev/null", Posix.O_RDWR | Posix.O_CLOEXEC);
     int logFd = Posix.openat(Posix.AT_FDCWD, bytes(log.toString()),
@@ -197,15 +200,25 @@ final class MountCommand implements Callable<Integer> {
     return Errors.FAILURE;
   }
 
-  /** The JVM flags for the daemon: the launcher's ({@code LAYERFS_JAVA_OPTS}), else the ones a mount needs. */
-  private static List<String> daemonJvmFlags() {
+  /**
+   * The JVM flags for the daemon: the launcher's ({@code LAYERFS_JAVA_OPTS}, else the ones any layerfs JVM needs),
+   * then {@code LAYERFS_DAEMON_OPTS}, else flags that keep a long-running daemon small (measured in
+   * {@code layerfs-fuse/README.md}): a bounded heap that starts small, the client compiler only, small stacks.
+   */
+  static List<String> daemonJvmFlags() {
+    List<String> flags = new ArrayList<>();
     String fromLauncher = System.getenv("LAYERFS_JAVA_OPTS");
-    if (fromLauncher != null && !fromLauncher.isBlank()) {
-      return List.of(fromLauncher.trim().split("\\s+"));
-    }
-    return List.of("--enable-native-access=ALL-UNNAMED", "-Dsun.jnu.encoding=UTF-8", "-Dfile.encoding=UTF-8",
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
+    flags.addAll(fromLauncher != null && !fromLauncher.isBlank() ? List.of(fromLauncher.trim().split("\\s+"))
+        : List.of("--enable-native-access=ALL-UNNAMED", "-Dsun.jnu.encoding=UTF-8", "-Dfile.encoding=UTF-8",
+            "-XX:+UseSerialGC"));
+    String daemon = System.getenv("LAYERFS_DAEMON_OPTS");
+    flags.addAll(List.of((daemon != null && !daemon.isBlank() ? daemon : DAEMON_FLAGS).trim().split("\\s+")));
+    return flags;
   }
+
+  /** Kept equal to the launcher's {@code LAYERFS_DAEMON_OPTS}. */
+  private static final String DAEMON_FLAGS =
+      "-Xms8m -Xmx96m -XX:TieredStopAtLevel=1 -Xss256k -XX:ReservedCodeCacheSize=16m";
 
   private static String setsid() throws IOException {
     for (String candidate : List.of("/usr/bin/setsid", "/bin/setsid")) {

@@ -60,16 +60,15 @@ final class UmountCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Polls, since {@code ProcessHandle.onExit} of a process that is not our child waits with growing delays. */
   private static void awaitExit(long pid) throws IOException, InterruptedException {
-    var handle = ProcessHandle.of(pid);
-    if (handle.isEmpty()) {
-      return;
-    }
-    try {
-      handle.get().onExit().get(DAEMON_EXIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IOException("unmounted, but the daemon (pid " + pid + ") did not exit within "
-          + DAEMON_EXIT_MILLIS / 1000 + " s");
+    long deadline = System.nanoTime() + DAEMON_EXIT_MILLIS * 1_000_000;
+    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+      if (System.nanoTime() > deadline) {
+        throw new IOException("unmounted, but the daemon (pid " + pid + ") did not exit within "
+            + DAEMON_EXIT_MILLIS / 1000 + " s");
+      }
+      Thread.sleep(10);
     }
   }
 }

@@ -8,6 +8,7 @@ import dev.layerfs.posix.Errno;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,10 +27,12 @@ final class NodeTable {
   private final ConcurrentHashMap<Long, Entry> byId = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Node, Entry> byNode = new ConcurrentHashMap<>();
   private final AtomicLong nextId = new AtomicLong(ROOT_ID + 1);
+  /** Entries in the order they were added, oldest first: the candidates for {@link #oldest}. */
+  private final ConcurrentLinkedQueue<Entry> age = new ConcurrentLinkedQueue<>();
 
   NodeTable(Overlay overlay) {
     this.overlay = overlay;
-    this.root = new Entry(ROOT_ID, overlay.root(), null);
+    this.root = new Entry(ROOT_ID, overlay.root(), null, null);
     byId.put(ROOT_ID, root);
     byNode.put(overlay.root(), root);
   }
@@ -46,16 +49,18 @@ final class NodeTable {
   static final class Entry {
     final long id;
     final Node node;
-    /** The directory the node was last known in; changed by renames, under the bridge's rename lock. */
+    /** The directory and name the node was last known by; changed by renames, under the bridge's rename lock. */
     volatile Entry parent;
+    volatile byte[] name;
     private long lookups; // guarded by the table's byNode bin (compute)
     private List<OpenFile> opens; // guarded by this
     private IoMode ioMode; // guarded by this
 
-    Entry(long id, Node node, Entry parent) {
+    Entry(long id, Node node, Entry parent, byte[] name) {
       this.id = id;
       this.node = node;
       this.parent = parent;
+      this.name = name;
     }
 
     /**
@@ -115,24 +120,47 @@ final class NodeTable {
   }
 
   /**
-   * Counts one kernel lookup of {@code node}, found in {@code parent}; the caller has taken one engine reference,
-   * which the entry now holds until FORGET. Answers the entry, new or existing.
+   * Counts one kernel lookup of {@code node}, found as {@code name} in {@code parent}; the caller has taken one
+   * engine reference, which the entry now holds until FORGET. Answers the entry, new or existing.
    */
-  Entry add(Node node, Entry parent) {
+  Entry add(Node node, Entry parent, byte[] name) {
     if (node == root.node) {
       overlay.forget(node, 1);
       return root;
     }
     Entry entry = byNode.compute(node, (n, existing) -> {
-      Entry e = existing != null ? existing : new Entry(nextId.getAndIncrement(), n, parent);
+      Entry e = existing != null ? existing : new Entry(nextId.getAndIncrement(), n, parent, name);
       e.lookups++;
       return e;
     });
-    byId.putIfAbsent(entry.id, entry);
-    if (parent != null) {
-      entry.parent = parent;
+    if (byId.putIfAbsent(entry.id, entry) == null) {
+      age.add(entry);
     }
+    entry.parent = parent;
+    entry.name = name;
     return entry;
+  }
+
+  /**
+   * Up to {@code count} of the oldest entries the kernel still holds, other than the root and open files; they go to
+   * the back of the line.
+   */
+  List<Entry> oldest(int count) {
+    List<Entry> found = new ArrayList<>();
+    for (int polled = 0; found.size() < count && polled < 4 * count; polled++) {
+      Entry e = age.poll();
+      if (e == null) {
+        break;
+      }
+      if (byId.get(e.id) != e) {
+        continue; // forgotten
+      }
+      age.add(e);
+      if (e.anyOpen() == null && e.parent != null) {
+        found.add(e);
+      }
+    }
+    return found;
   }
 
   /** The kernel forgets {@code count} lookups of {@code id}: they go back to the engine, and the id at zero. */

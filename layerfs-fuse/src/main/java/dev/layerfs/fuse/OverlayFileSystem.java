@@ -60,6 +60,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class OverlayFileSystem implements RawFileSystem {
   private static final System.Logger LOG = System.getLogger("dev.layerfs.fuse");
   private static final Duration NEVER = Duration.ZERO;
+  private static final long TRIM_INTERVAL_MILLIS = 200;
 
   private final Overlay overlay;
   private final Settings settings;
@@ -69,6 +70,7 @@ public final class OverlayFileSystem implements RawFileSystem {
   /** Orders renames against each other, so parent links of moved entries stay true. */
   private final ReentrantLock renames = new ReentrantLock();
   private volatile Connection connection;
+  private volatile Thread trimmer;
 
   /**
    * How the bridge serves the overlay.
@@ -77,20 +79,26 @@ public final class OverlayFileSystem implements RawFileSystem {
    * @param syncWrites whether fsync reaches the upper layer ({@code fsync=0} of fuse-overlayfs turns it off)
    * @param passthroughLowerReads serve lower files opened for reading by passthrough even on a writable overlay,
    *     which is faster for cold reads but lets a reader open across a copy-up keep seeing the old data
+   * @param nodeLimit how many node ids the kernel may hold before the oldest are invalidated, so that it forgets
+   *     them and the daemon's memory stays flat however many files are walked
    */
-  public record Settings(Duration timeout, boolean syncWrites, boolean passthroughLowerReads) {
-    public static final Settings DEFAULT = new Settings(Duration.ofDays(1), true, false);
+  public record Settings(Duration timeout, boolean syncWrites, boolean passthroughLowerReads, int nodeLimit) {
+    public static final Settings DEFAULT = new Settings(Duration.ofDays(1), true, false, 50_000);
 
     public Settings withTimeout(Duration newTimeout) {
-      return new Settings(newTimeout, syncWrites, passthroughLowerReads);
+      return new Settings(newTimeout, syncWrites, passthroughLowerReads, nodeLimit);
     }
 
     public Settings withSyncWrites(boolean newSyncWrites) {
-      return new Settings(timeout, newSyncWrites, passthroughLowerReads);
+      return new Settings(timeout, newSyncWrites, passthroughLowerReads, nodeLimit);
     }
 
     public Settings withPassthroughLowerReads(boolean value) {
-      return new Settings(timeout, syncWrites, value);
+      return new Settings(timeout, syncWrites, value, nodeLimit);
+    }
+
+    public Settings withNodeLimit(int limit) {
+      return new Settings(timeout, syncWrites, passthroughLowerReads, limit);
     }
   }
 
@@ -117,11 +125,43 @@ public final class OverlayFileSystem implements RawFileSystem {
   @Override
   public void init(Connection negotiated) {
     this.connection = negotiated;
+    trimmer = Thread.ofPlatform().name("layerfs-trim").daemon(true).start(this::trimLoop);
+  }
+
+  /**
+   * Keeps the node ids the kernel holds near {@link Settings#nodeLimit}: the kernel only forgets under memory
+   * pressure, so past the limit the oldest names are invalidated (from this thread, never from a request handler,
+   * since the kernel takes the directory's lock), and the kernel then forgets their nodes unless they are in use.
+   */
+  private void trimLoop() {
+    try {
+      while (!Thread.currentThread().isInterrupted()) {
+        Thread.sleep(TRIM_INTERVAL_MILLIS);
+        int excess = nodes.size() - settings.nodeLimit();
+        if (excess <= 0) {
+          continue;
+        }
+        for (Entry e : nodes.oldest(excess + settings.nodeLimit() / 4)) {
+          Entry parent = e.parent;
+          try {
+            connection.invalidateEntry(parent.id, e.name);
+          } catch (IOException ended) {
+            return;
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      // destroyed
+    }
   }
 
   /** Closes what the kernel left open and gives back its references; the session is over. */
   @Override
   public void destroy() {
+    Thread t = trimmer;
+    if (t != null) {
+      t.interrupt();
+    }
     for (OpenFile file : files.drain()) {
       file.close();
     }
@@ -139,7 +179,7 @@ public final class OverlayFileSystem implements RawFileSystem {
       out.nodeId(0).entryTimeout(settings.timeout());
       return;
     }
-    answerEntry(node, dir, out);
+    answerEntry(node, dir, name, out);
   }
 
   @Override
@@ -148,7 +188,7 @@ public final class OverlayFileSystem implements RawFileSystem {
   }
 
   /** Answers an entry for a node the caller took one engine reference on, which the node table then holds. */
-  private void answerEntry(Node node, Entry parent, EntryOut out) throws PosixException {
+  private void answerEntry(Node node, Entry parent, byte[] name, EntryOut out) throws PosixException {
     Stat st;
     try {
       st = overlay.getattr(node);
@@ -156,7 +196,7 @@ public final class OverlayFileSystem implements RawFileSystem {
       overlay.forget(node, 1);
       throw e;
     }
-    Entry entry = nodes.add(node, parent);
+    Entry entry = nodes.add(node, parent, name);
     out.nodeId(entry.id).entryTimeout(settings.timeout()).attrTimeout(attrTimeout(st));
     out.attr().set(st);
   }
@@ -245,7 +285,7 @@ public final class OverlayFileSystem implements RawFileSystem {
   public void mknod(Request request, byte[] name, int mode, long rdev, int umask, EntryOut out) throws IOException {
     Entry dir = nodes.get(request.nodeId());
     try (CopyUps watch = watch(dir)) {
-      answerEntry(overlay.mknod(dir.node, name, mode, rdev, caller(request, umask)), dir, out);
+      answerEntry(overlay.mknod(dir.node, name, mode, rdev, caller(request, umask)), dir, name, out);
       watch.succeeded();
     }
   }
@@ -254,7 +294,7 @@ public final class OverlayFileSystem implements RawFileSystem {
   public void mkdir(Request request, byte[] name, int mode, int umask, EntryOut out) throws IOException {
     Entry dir = nodes.get(request.nodeId());
     try (CopyUps watch = watch(dir)) {
-      answerEntry(overlay.mkdir(dir.node, name, mode, caller(request, umask)), dir, out);
+      answerEntry(overlay.mkdir(dir.node, name, mode, caller(request, umask)), dir, name, out);
       watch.succeeded();
     }
   }
@@ -263,7 +303,7 @@ public final class OverlayFileSystem implements RawFileSystem {
   public void symlink(Request request, byte[] name, byte[] target, EntryOut out) throws IOException {
     Entry dir = nodes.get(request.nodeId());
     try (CopyUps watch = watch(dir)) {
-      answerEntry(overlay.symlink(dir.node, name, target, caller(request, 0)), dir, out);
+      answerEntry(overlay.symlink(dir.node, name, target, caller(request, 0)), dir, name, out);
       watch.succeeded();
     }
   }
@@ -273,7 +313,7 @@ public final class OverlayFileSystem implements RawFileSystem {
     Entry dir = nodes.get(request.nodeId());
     Entry source = nodes.get(nodeId);
     try (CopyUps watch = watch(dir, source)) {
-      answerEntry(overlay.link(source.node, dir.node, newName), dir, out);
+      answerEntry(overlay.link(source.node, dir.node, newName), dir, newName, out);
       watch.succeeded();
     }
   }
@@ -310,9 +350,11 @@ public final class OverlayFileSystem implements RawFileSystem {
       }
       if (moved != null) {
         moved.parent = to;
+        moved.name = newName;
       }
       if (swapped != null) {
         swapped.parent = from;
+        swapped.name = name;
       }
     } finally {
       renames.unlock();
@@ -360,7 +402,7 @@ public final class OverlayFileSystem implements RawFileSystem {
         }
         throw FuseException.of(Errno.ESTALE);
       }
-      answerEntry(node, dir, entryOut);
+      answerEntry(node, dir, name, entryOut);
     } catch (IOException | RuntimeException e) {
       file.close();
       throw e;
@@ -472,6 +514,8 @@ public final class OverlayFileSystem implements RawFileSystem {
   public void opendir(Request request, int flags, OpenOut out) throws IOException {
     Node dir = nodes.node(request.nodeId());
     out.handle(directories.add(new Directory(dir, overlay.readDirectory(dir))));
+    // A listing only changes through this mount, and the kernel drops its cached copy when it changes one.
+    out.cacheDir().keepCache();
   }
 
   /**
@@ -514,7 +558,7 @@ public final class OverlayFileSystem implements RawFileSystem {
       Node node = overlay.lookupIfExists(dir.node, e.name());
       if (node != null) {
         try {
-          answerEntry(node, dir, entry);
+          answerEntry(node, dir, e.name(), entry);
         } catch (PosixException ignored) {
           // Listed but gone (a whiteout in a directory read as it is): the name goes without a lookup.
         }
