@@ -18,9 +18,10 @@ import java.util.Map;
  * @param fsName the source shown in {@code /proc/mounts}
  * @param subtype the type shown as {@code fuse.SUBTYPE}
  * @param settings how the bridge serves the overlay
+ * @param threads how many threads serve requests; 0 for the server's default (one per CPU, at least 2)
  */
 public record MountOptions(OverlayOptions overlay, boolean allowOther, boolean defaultPermissions, String fsName,
-    String subtype, OverlayFileSystem.Settings settings) {
+    String subtype, OverlayFileSystem.Settings settings, int threads) {
 
   /**
    * Parses {@code lowerdir=…,upperdir=…,workdir=…,allow_other,…}.
@@ -35,6 +36,7 @@ public record MountOptions(OverlayOptions overlay, boolean allowOther, boolean d
     String fsName = "layerfs";
     String subtype = "layerfs";
     OverlayFileSystem.Settings settings = OverlayFileSystem.Settings.DEFAULT;
+    int threads = 0;
     for (Map.Entry<String, String> option : OverlayOptions.split(options).entrySet()) {
       String key = option.getKey();
       String value = option.getValue();
@@ -66,9 +68,11 @@ public record MountOptions(OverlayOptions overlay, boolean allowOther, boolean d
             default -> throw bad(key, value, "must be 0, 1, auto, strict or volatile");
           }
         }
-        // fuse-overlayfs options that need no work here: every mount is served by several threads, ACLs pass
-        // through as xattrs, and the kernel's writeback cache is never used next to passthrough.
-        case "threaded", "noacl", "writeback", "fast_ino", "static_nlink" -> { }
+        // fuse-overlayfs options that need no work here: ACLs pass through as xattrs, and the kernel's writeback
+        // cache is never used next to passthrough.
+        case "threads" -> threads = count(key, value);
+        case "threaded" -> threads = flag(key, value) ? 0 : 1;
+        case "noacl", "writeback", "fast_ino", "static_nlink" -> { }
         case "uidmapping", "gidmapping" -> throw bad(key, value, "ID shifting is not"
             + " supported: give the container an idmapped mount, or store its layers with the IDs it sees");
         case "squash_to_root", "squash_to_uid", "squash_to_gid" -> throw bad(key, value,
@@ -83,7 +87,7 @@ public record MountOptions(OverlayOptions overlay, boolean allowOther, boolean d
       }
     }
     return new MountOptions(OverlayOptions.fromMap(engine), allowOther, defaultPermissions, fsName, subtype,
-        settings);
+        settings, threads);
   }
 
   /** An option this mount cannot take; the message names it, as the engine's option errors do. */
@@ -107,6 +111,18 @@ public record MountOptions(OverlayOptions overlay, boolean allowOther, boolean d
       throw bad(key, value, "needs a value without commas, backslashes or spaces");
     }
     return value;
+  }
+
+  private static int count(String key, String value) {
+    try {
+      int n = Integer.parseInt(value == null ? "" : value);
+      if (n >= 1 && n <= 64) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw bad(key, value, "must be a number of threads from 1 to 64");
   }
 
   private static Duration seconds(String key, String value) {

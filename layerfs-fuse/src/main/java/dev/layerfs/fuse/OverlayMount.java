@@ -42,7 +42,11 @@ public final class OverlayMount implements AutoCloseable {
     FuseServer server = null;
     try {
       OverlayFileSystem fs = new OverlayFileSystem(overlay, options.settings());
-      server = FuseServer.builder(mountPoint, fs)
+      FuseServer.Builder builder = FuseServer.builder(mountPoint, fs);
+      if (options.threads() > 0) {
+        builder.readers(options.threads());
+      }
+      server = builder
           .fsName(options.fsName())
           .subtype(options.subtype())
           .allowOther(options.allowOther())

@@ -35,7 +35,7 @@ class FuseDifferentialTest {
   static ViewUnderTest.Factory fuse() {
     return (options, layers) -> {
       OverlayMount mount = OverlayMount.mount(layers.merged(), new MountOptions(options, false, true, "layerfs",
-          "layerfs", OverlayFileSystem.Settings.DEFAULT));
+          "layerfs", OverlayFileSystem.Settings.DEFAULT, 0));
       FsOps ops = new PosixFsOps(layers.merged());
       return new ViewUnderTest() {
         @Override
