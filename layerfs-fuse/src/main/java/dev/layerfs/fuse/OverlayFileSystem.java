@@ -683,8 +683,8 @@ public final class OverlayFileSystem implements RawFileSystem {
 
     /**
      * For each node copied up: its attributes changed (a directory becomes a merge directory, link count 1) and so
-     * did its parent's (a new entry in its upper copy); a cached lower file's pages stay valid, the data is the
-     * same. A failed operation may have copied up or marked what it is about before it failed, which the kernel
+     * did its parent's (a new entry in its upper copy), and so did the parent's listing, whose order follows the
+     * layers that hold each name; a cached lower file's pages stay valid, the data is the same. A failed operation may have copied up or marked what it is about before it failed, which the kernel
      * does not expect: their attributes go too.
      */
     @Override
@@ -692,7 +692,7 @@ public final class OverlayFileSystem implements RawFileSystem {
       if (!succeeded) {
         for (Entry e : starts) {
           if (e != null) {
-            invalidateAttributes(e);
+            invalidate(e, false);
           }
         }
       }
@@ -701,23 +701,26 @@ public final class OverlayFileSystem implements RawFileSystem {
       }
       for (Entry e : lowerOnly) {
         if (e.node.isUpper()) {
-          invalidateAttributes(e);
+          invalidate(e, false);
           if (e.parent != null) {
-            invalidateAttributes(e.parent);
+            invalidate(e.parent, true);
           }
         }
       }
     }
   }
 
-  /** Drops the kernel's cached attributes of a node; safe from a request handler, as it takes no inode lock. */
-  private void invalidateAttributes(Entry entry) {
+  /**
+   * Drops the kernel's cached attributes of a node and, for {@code listing}, the directory listing it caches in the
+   * inode's pages. Safe from a request handler: neither takes the inode's lock.
+   */
+  private void invalidate(Entry entry, boolean listing) {
     Connection c = connection;
     if (c == null) {
       return;
     }
     try {
-      c.invalidateInode(entry.id, -1, 0);
+      c.invalidateInode(entry.id, listing ? 0 : -1, 0);
     } catch (IOException e) {
       LOG.log(Level.DEBUG, () -> "could not invalidate node " + entry.id + ": " + e);
     }
