@@ -9,7 +9,11 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "OverlayFS in Java: union mounts, an embeddable overlay and OCI layer tools.",
-    subcommands = {TutorialCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TutorialCommand.class, CommandLine.HelpCommand.class,
+        MountCommand.class,
+        UmountCommand.class,
+        StatusCommand.class,
+        InstallMountHelperCommand.class})
 public final class Main {
   private Main() {}
 
@@ -21,7 +25,7 @@ public final class Main {
   public static int run(String... args) {
     return new CommandLine(new Main())
         .setExecutionExceptionHandler(new Errors())
-        .execute(args);
+        .execute(MountCommand.dropIn(args));
   }
 
   /** The version from the jar's manifest, or "development" when run from classes. */

@@ -196,18 +196,25 @@ public final class Overlay implements AutoCloseable {
   }
 
   void cached(Node node) {
-    if (cachedNodes.incrementAndGet() > NODE_CACHE_LIMIT) {
-      trimCache();
-    }
+    cachedNodes.incrementAndGet();
   }
 
   /**
-   * Drops unreferenced nodes nobody used since the last trim, leaves first: lookups never fail for it, they only
-   * ask the layers again. Runs under the tree write lock, so no operation sees a half-trimmed tree.
+   * Drops unreferenced nodes nobody used since the last trim, leaves first, once the cache is over its limit: lookups
+   * never fail for it, they only ask the layers again. Called after an operation let go of the tree read lock, since
+   * the trim needs the write lock, which a holder of the read lock can never take (trying from {@link #cached}, under
+   * the read lock, never succeeded). Past twice the limit it waits for the
+   * lock rather than leaving the trim to a later operation, so that a busy overlay's cache stays bounded too.
    */
-  private void trimCache() {
+  private void trimCacheIfFull() {
+    int cached = cachedNodes.get();
+    if (cached <= NODE_CACHE_LIMIT || tree.getReadHoldCount() > 0 || tree.isWriteLockedByCurrentThread()) {
+      return;
+    }
     Lock write = tree.writeLock();
-    if (!write.tryLock()) {
+    if (cached > 2 * NODE_CACHE_LIMIT) {
+      write.lock();
+    } else if (!write.tryLock()) {
       return;
     }
     try {
@@ -512,6 +519,7 @@ public final class Overlay implements AutoCloseable {
       return call.call();
     } finally {
       read.unlock();
+      trimCacheIfFull();
     }
   }
 

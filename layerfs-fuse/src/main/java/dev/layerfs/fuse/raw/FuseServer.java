@@ -92,6 +92,19 @@ public final class FuseServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Unmounts a FUSE mount another process serves, or served before it died (its clients then get ENOTCONN): through
+   * {@code umount2} as root, else {@code fusermount3 -u}. Nothing happens unless the mount point still holds the
+   * filesystem with device number {@code device} (as {@code /proc/self/mountinfo} names it).
+   *
+   * @param lazy when the mount is busy, detach it lazily and abort its connection through fusectl, so that clients
+   *     still using it get errors; otherwise a busy mount fails with EBUSY
+   */
+  public static void unmount(Path mountPoint, long device, boolean lazy) throws IOException {
+    boolean root = Posix.geteuid() == 0;
+    Mounter.unmount(Names.bytes(mountPoint.toString()), new Mounter.Attached(-1, device, !root, -1, -1), lazy);
+  }
+
   /** The settings of a mount; every setting has a working default. */
   public static final class Builder {
     private static final int MIN_MAX_WRITE = 128 * 1024;

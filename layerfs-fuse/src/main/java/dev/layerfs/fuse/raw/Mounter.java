@@ -148,12 +148,20 @@ final class Mounter {
    * that clients holding files open get errors instead of waiting for a daemon that is shutting down.
    */
   static void unmount(byte[] mountPoint, Attached attached) throws IOException {
+    unmount(mountPoint, attached, true);
+  }
+
+  /** Like {@link #unmount(byte[], Attached)}, but a busy mount fails with EBUSY unless {@code lazyWhenBusy}. */
+  static void unmount(byte[] mountPoint, Attached attached, boolean lazyWhenBusy) throws IOException {
     if (!isMounted(mountPoint, attached.device())) {
       return;
     }
     if (attached.viaHelper()) {
       String busy = runHelper(bytes("-u"), bytes("-q"), bytes("--"), mountPoint);
       if (busy != null) {
+        if (!lazyWhenBusy) {
+          throw new PosixException(Errno.EBUSY, "umount", Names.printable(mountPoint), busy);
+        }
         String failure = runHelper(bytes("-u"), bytes("-q"), bytes("-z"), bytes("--"), mountPoint);
         if (failure != null) {
           throw new IOException(HELPER + " could not unmount " + Names.printable(mountPoint) + ": " + failure);
@@ -165,7 +173,7 @@ final class Mounter {
     try {
       Mounts.umount2(mountPoint, Mounts.UMOUNT_NOFOLLOW);
     } catch (PosixException e) {
-      if (e.errno() != Errno.EBUSY) {
+      if (e.errno() != Errno.EBUSY || !lazyWhenBusy) {
         throw e;
       }
       Mounts.umount2(mountPoint, Mounts.MNT_DETACH | Mounts.UMOUNT_NOFOLLOW);
@@ -191,6 +199,9 @@ final class Mounter {
     } catch (PosixException e) {
       if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) {
         return false;
+      }
+      if (e.errno() == Errno.ENOTCONN) {
+        return true; // a mount whose daemon is gone: still there to be unmounted
       }
       throw e;
     }

@@ -1,0 +1,248 @@
+package dev.layerfs.cli;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+import dev.layerfs.fuse.MountOptions;
+import dev.layerfs.fuse.OverlayMount;
+import dev.layerfs.posix.Names;
+import dev.layerfs.posix.Posix;
+import dev.layerfs.posix.PosixException;
+import dev.layerfs.posix.Processes;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code layerfs mount -o lowerdir=…,upperdir=…,workdir=… MERGED}: the tutorial's {@code mount -t overlay}, served
+ * over FUSE by a daemon.
+ *
+ * <p>Java cannot fork, so the command starts a second JVM in a new session ({@code setsid}) that mounts and serves,
+ * and waits until that daemon reports through a pipe that the kernel answers requests on the mount: when the
+ * command exits 0 the next shell command already sees the merged view. {@code -f} serves in the foreground instead.
+ * SIGTERM and SIGINT unmount: the shutdown hook only asks for the unmount, the session's last reader tears down.
+ */
+@Command(name = "mount", description = {
+    "Mounts layers as one merged view over FUSE, as 'mount -t overlay' does, and returns once it is live.",
+    "Options: the kernel's (lowerdir=top:...:bottom, upperdir=, workdir=, ro, userxattr, redirect_dir=, xino=,"
+        + " volatile, index=off, metacopy=off, uuid=), FUSE's (allow_other, default_permissions, fsname=, subtype=),"
+        + " mount flags without effect here (nodev, nosuid, noatime, relatime, ...), and fuse-overlayfs's timeout=,"
+        + " fsync=0|1; passthrough=upper|all chooses how lower files opened for reading are served."})
+final class MountCommand implements Callable<Integer> {
+  private static final String READY = "ready";
+  private static final long START_TIMEOUT_SECONDS = 60;
+
+  @Option(names = "-o", paramLabel = "OPTIONS", required = true,
+      description = "Comma-separated mount options; may be given more than once.")
+  List<String> options;
+
+  @Option(names = {"-f", "--foreground"}, description = "Serve the mount in this process until it is unmounted.")
+  boolean foreground;
+
+  @Option(names = "--ready-fd", hidden = true, description = "Descriptor to report readiness on (the daemon's).")
+  int readyFd = -1;
+
+  @Parameters(arity = "1..2", paramLabel = "[SOURCE] MOUNTPOINT",
+      description = "The directory to mount on; mount(8) style, a source name may come first (shown as fsname).")
+  List<String> places;
+
+  /**
+   * The drop-in form fuse-overlayfs is called with ({@code layerfs -o OPTIONS MOUNTPOINT}, as containers/storage's
+   * {@code mount_program} does): without a command, the arguments are a mount's.
+   */
+  static String[] dropIn(String[] args) {
+    if (args.length > 0 && args[0].startsWith("-o")) {
+      String[] withCommand = new String[args.length + 1];
+      withCommand[0] = "mount";
+      System.arraycopy(args, 0, withCommand, 1, args.length);
+      return withCommand;
+    }
+    return args;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    String joined = String.join(",", options);
+    String mountPoint = places.get(places.size() - 1);
+    if (places.size() == 2 && !joined.contains("fsname=")) {
+      joined = joined + ",fsname=" + places.get(0);
+    }
+    MountOptions parsed = MountOptions.parse(joined);
+    Path target = Path.of(mountPoint).toAbsolutePath().normalize();
+    if (!Files.isDirectory(target)) {
+      throw new IllegalArgumentException("mount point " + mountPoint + ": "
+          + (Files.exists(target) ? "not a directory" : "no such directory"));
+    }
+    return foreground || readyFd >= 0 ? serve(parsed, joined, target.toRealPath()) : daemonize(joined, mountPoint);
+  }
+
+  /** Mounts, reports readiness, and serves until the mount goes away. */
+  private int serve(MountOptions parsed, String joined, Path target) throws Exception {
+    OverlayMount mount;
+    try {
+      mount = OverlayMount.mount(target, parsed);
+    } catch (Exception e) {
+      report("error " + Errors.describe(e));
+      throw e;
+    }
+    long pid = ProcessHandle.current().pid();
+    Thread hook = new Thread(() -> {
+      try {
+        mount.close();
+      } catch (IOException | RuntimeException e) {
+        System.err.println("layerfs: unmounting " + target + " failed: " + Errors.describe(e));
+      }
+      RuntimeDir.remove(target, pid);
+    }, "layerfs-unmount");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      RuntimeDir.write(target, parsed.overlay(), joined);
+    } catch (IOException e) {
+      System.err.println("layerfs: cannot record the mount in " + RuntimeDir.path() + ": " + Errors.describe(e));
+    }
+    report(READY);
+    mount.awaitUnmount();
+    mount.close();
+    RuntimeDir.remove(target, pid);
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is running or has run
+    }
+    return 0;
+  }
+
+  private void report(String message) {
+    if (readyFd < 0) {
+      return;
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      byte[] bytes = (message + "\n").getBytes(StandardCharsets.UTF_8);
+      MemorySegment buffer = arena.allocate(bytes.length);
+      MemorySegment.copy(bytes, 0, buffer, JAVA_BYTE, 0, bytes.length);
+      Posix.write(readyFd, buffer);
+    } catch (PosixException e) {
+      System.err.println("layerfs: cannot report to the waiting command: " + e.getMessage());
+    } finally {
+      Posix.closeQuietly(readyFd);
+      readyFd = -1;
+    }
+  }
+
+  /**
+   * Starts the daemon JVM ({@code setsid java … mount --ready-fd=3 …}) with its output in the runtime directory,
+   * and waits for its report.
+   */
+  private int daemonize(String joined, String mountPoint) throws Exception {
+    Path target = Path.of(mountPoint).toAbsolutePath().normalize().toRealPath();
+    Path log = RuntimeDir.logFile(target);
+    List<byte[]> argv = new ArrayList<>();
+    argv.add(bytes(setsid()));
+    argv.add(bytes(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    for (String flag : daemonJvmFlags()) {
+      argv.add(bytes(flag));
+    }
+    for (String arg : List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "mount",
+        "--ready-fd=3", "-o", joined, target.toString())) {
+      argv.add(bytes(arg));
+    }
+    List<byte[]> env = new ArrayList<>();
+    for (Map.Entry<String, String> e : System.getenv().entrySet()) {
+      env.add(bytes(e.getKey() + "=" + e.getValue()));
+    }
+    if (System.getenv("MALLOC_ARENA_MAX") == null) {
+      env.add(bytes("MALLOC_ARENA_MAX=2")); // FFM buffers from many threads otherwise spread over many arenas
+    }
+    int[] pipe = Processes.pipe();
+    int devNull = Posix.open("/dev/null", Posix.O_RDWR | Posix.O_CLOEXEC);
+    int logFd = Posix.openat(Posix.AT_FDCWD, bytes(log.toString()),
+        Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND | Posix.O_CLOEXEC, 0600);
+    int pid;
+    try {
+      pid = Processes.spawn(argv.get(0), argv, env, devNull, logFd, logFd, pipe[1]);
+    } finally {
+      Posix.closeQuietly(pipe[1]);
+      Posix.closeQuietly(devNull);
+      Posix.closeQuietly(logFd);
+    }
+    String answer;
+    CompletableFuture<String> reading = CompletableFuture.supplyAsync(() -> readAll(pipe[0]));
+    try {
+      answer = reading.get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS).strip();
+    } catch (TimeoutException e) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+      throw new IOException("the daemon did not report within " + START_TIMEOUT_SECONDS + " s; see " + log);
+    } finally {
+      Posix.closeQuietly(pipe[0]);
+    }
+    if (answer.equals(READY)) {
+      return 0;
+    }
+    if (answer.startsWith("error ")) {
+      System.err.println("layerfs mount: " + answer.substring("error ".length()));
+    } else {
+      int status = Processes.waitpid(pid);
+      System.err.println("layerfs mount: the daemon exited (status " + status + ") before mounting; see " + log);
+    }
+    return Errors.FAILURE;
+  }
+
+  /**
+   * The JVM flags for the daemon: the launcher's ({@code LAYERFS_JAVA_OPTS}, else the ones any layerfs JVM needs),
+   * then {@code LAYERFS_DAEMON_OPTS}, else flags that keep a long-running daemon small (measured in
+   * {@code layerfs-fuse/README.md}): a bounded heap that starts small, the client compiler only, small stacks.
+   */
+  static List<String> daemonJvmFlags() {
+    List<String> flags = new ArrayList<>();
+    String fromLauncher = System.getenv("LAYERFS_JAVA_OPTS");
+    flags.addAll(fromLauncher != null && !fromLauncher.isBlank() ? List.of(fromLauncher.trim().split("\\s+"))
+        : List.of("--enable-native-access=ALL-UNNAMED", "-Dsun.jnu.encoding=UTF-8", "-Dfile.encoding=UTF-8",
+            "-XX:+UseSerialGC"));
+    String daemon = System.getenv("LAYERFS_DAEMON_OPTS");
+    flags.addAll(List.of((daemon != null && !daemon.isBlank() ? daemon : DAEMON_FLAGS).trim().split("\\s+")));
+    return flags;
+  }
+
+  /** Kept equal to the launcher's {@code LAYERFS_DAEMON_OPTS}. */
+  private static final String DAEMON_FLAGS =
+      "-Xms8m -Xmx96m -XX:TieredStopAtLevel=1 -Xss256k -XX:ReservedCodeCacheSize=16m";
+
+  private static String setsid() throws IOException {
+    for (String candidate : List.of("/usr/bin/setsid", "/bin/setsid")) {
+      if (Files.isExecutable(Path.of(candidate))) {
+        return candidate;
+      }
+    }
+    throw new IOException("setsid not found: install util-linux, or run 'layerfs mount -f' in the background");
+  }
+
+  private static String readAll(int fd) {
+    ByteArrayOutputStream text = new ByteArrayOutputStream();
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment buffer = arena.allocate(4096);
+      for (long n; (n = Posix.read(fd, buffer)) > 0; ) {
+        text.write(buffer.asSlice(0, n).toArray(JAVA_BYTE), 0, (int) n);
+      }
+    } catch (PosixException e) {
+      return "error reading the daemon's report: " + e.getMessage();
+    }
+    return text.toString(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] bytes(String s) {
+    return Names.bytes(s);
+  }
+}

@@ -1,0 +1,136 @@
+package dev.layerfs.cli;
+
+import dev.layerfs.core.OverlayOptions;
+import dev.layerfs.posix.Posix;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * Where layerfs daemons keep what they know about their mounts, one state file and one log per mount point:
+ * {@code /run/layerfs} for root, {@code $XDG_RUNTIME_DIR/layerfs} for others (else {@code /tmp/layerfs-UID}). Never
+ * inside a layer, so the layers stay exactly what the kernel's overlay would leave.
+ */
+final class RuntimeDir {
+  private RuntimeDir() {}
+
+  /** What one mount's daemon wrote when its mount became live. */
+  record MountState(Path mountPoint, long pid, List<String> lowerDirs, String upperDir, String workDir,
+      String options, long started) {
+    boolean daemonAlive() {
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+  }
+
+  static Path path() {
+    if (Posix.geteuid() == 0) {
+      return Path.of("/run/layerfs");
+    }
+    String xdg = System.getenv("XDG_RUNTIME_DIR");
+    return xdg != null && !xdg.isEmpty() ? Path.of(xdg, "layerfs") : Path.of("/tmp", "layerfs-" + Posix.geteuid());
+  }
+
+  static Path create() throws IOException {
+    Path dir = path();
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    return dir;
+  }
+
+  /** The file name stem for a mount point: a digest of its absolute path, so any path length and byte will do. */
+  static String key(Path mountPoint) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(mountPoint.toString().getBytes(
+          StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Path stateFile(Path mountPoint) {
+    return path().resolve(key(mountPoint) + ".state");
+  }
+
+  static Path logFile(Path mountPoint) throws IOException {
+    return create().resolve(key(mountPoint) + ".log");
+  }
+
+  static void write(Path mountPoint, OverlayOptions overlay, String options) throws IOException {
+    Properties p = new Properties();
+    p.setProperty("mountpoint", mountPoint.toString());
+    p.setProperty("pid", Long.toString(ProcessHandle.current().pid()));
+    for (int i = 0; i < overlay.lowerDirs().size(); i++) {
+      p.setProperty("lowerdir." + i, overlay.lowerDirs().get(i).toString());
+    }
+    if (overlay.upperDir() != null) {
+      p.setProperty("upperdir", overlay.upperDir().toString());
+      p.setProperty("workdir", overlay.workDir().toString());
+    }
+    p.setProperty("options", options);
+    p.setProperty("started", Long.toString(System.currentTimeMillis()));
+    StringWriter text = new StringWriter();
+    p.store(text, "layerfs mount");
+    Path file = create().resolve(key(mountPoint) + ".state");
+    Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(temporary, text.toString());
+    Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** Removes a mount's state, if it is this daemon's (a later mount on the same point may have replaced it). */
+  static void remove(Path mountPoint, long pid) {
+    try {
+      MountState state = read(stateFile(mountPoint));
+      if (state != null && (pid < 0 || state.pid() == pid)) {
+        Files.deleteIfExists(stateFile(mountPoint));
+      }
+    } catch (IOException e) {
+      // nothing left to clean
+    }
+  }
+
+  static MountState read(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return null;
+    }
+    Properties p = new Properties();
+    p.load(new StringReader(Files.readString(file)));
+    List<String> lowers = new ArrayList<>();
+    for (int i = 0; p.getProperty("lowerdir." + i) != null; i++) {
+      lowers.add(p.getProperty("lowerdir." + i));
+    }
+    return new MountState(Path.of(p.getProperty("mountpoint", "")), Long.parseLong(p.getProperty("pid", "-1")),
+        lowers, p.getProperty("upperdir"), p.getProperty("workdir"), p.getProperty("options", ""),
+        Long.parseLong(p.getProperty("started", "0")));
+  }
+
+  /** Every recorded mount, live or not. */
+  static List<MountState> all() throws IOException {
+    List<MountState> states = new ArrayList<>();
+    if (!Files.isDirectory(path())) {
+      return states;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(path(), "*.state")) {
+      for (Path f : files) {
+        MountState s = read(f);
+        if (s != null) {
+          states.add(s);
+        }
+      }
+    }
+    return states;
+  }
+}

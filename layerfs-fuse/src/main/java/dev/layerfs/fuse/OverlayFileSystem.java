@@ -1,0 +1,728 @@
+package dev.layerfs.fuse;
+
+import dev.layerfs.core.Caller;
+import dev.layerfs.core.DirectoryListing;
+import dev.layerfs.core.Node;
+import dev.layerfs.core.OpenFile;
+import dev.layerfs.core.Overlay;
+import dev.layerfs.core.SetAttr;
+import dev.layerfs.fuse.NodeTable.Entry;
+import dev.layerfs.fuse.NodeTable.IoMode;
+import dev.layerfs.fuse.raw.AttrOut;
+import dev.layerfs.fuse.raw.Connection;
+import dev.layerfs.fuse.raw.DirentWriter;
+import dev.layerfs.fuse.raw.EntryOut;
+import dev.layerfs.fuse.raw.FuseException;
+import dev.layerfs.fuse.raw.OpenOut;
+import dev.layerfs.fuse.raw.RawFileSystem;
+import dev.layerfs.fuse.raw.ReadOut;
+import dev.layerfs.fuse.raw.Request;
+import dev.layerfs.fuse.raw.SetattrIn;
+import dev.layerfs.fuse.raw.StatfsOut;
+import dev.layerfs.fuse.raw.XattrOut;
+import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.Posix;
+import dev.layerfs.posix.PosixException;
+import dev.layerfs.posix.Stat;
+import dev.layerfs.posix.Timespec;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The node bridge: serves an {@link Overlay} over FUSE, mapping node ids to engine nodes, file handles to
+ * {@link OpenFile}s and directory handles to {@link DirectoryListing} snapshots (go-fuse's split between the raw
+ * protocol and the node layer).
+ *
+ * <p><b>References.</b> Every answer that hands the kernel an entry (LOOKUP, MKNOD, MKDIR, SYMLINK, LINK, CREATE,
+ * READDIRPLUS) takes exactly one engine reference, and FORGET gives them back, so the engine's node cache and this
+ * bridge's tables shrink as the kernel forgets.
+ *
+ * <p><b>Caching.</b> Names and attributes only change through this mount (the layers must not be changed behind an
+ * overlay's back, as with the kernel's), so entries, negative entries and attributes are cached for a long time.
+ * What the kernel cannot know is the overlay's side effects: a copy-up of a directory makes it a merge directory
+ * (link count 1) and adds an entry to its parent's upper copy. Every operation that may copy up therefore notes the
+ * lower-only nodes on its path before and tells the kernel to drop the attributes of those that were copied up, and
+ * of their parents. Files with several links are never cached, since a change through one name changes the others.
+ *
+ * <p><b>Data.</b> Open regular files in the upper layer, and every file of a read-only overlay, are served by FUSE
+ * passthrough when the session has it (root): reads and writes never enter the daemon. A lower file opened for
+ * reading on a writable overlay is served through the page cache instead, because a writer may copy it up while it
+ * is open, and the kernel's overlay makes the reader see the new data from then on: a passthrough open would keep
+ * reading the lower file. All opens of one node share one mode while any is open, since the kernel refuses to mix
+ * passthrough and cached opens of an inode.
+ */
+public final class OverlayFileSystem implements RawFileSystem {
+  private static final System.Logger LOG = System.getLogger("dev.layerfs.fuse");
+  private static final Duration NEVER = Duration.ZERO;
+  private static final long TRIM_INTERVAL_MILLIS = 200;
+
+  private final Overlay overlay;
+  private final Settings settings;
+  private final NodeTable nodes;
+  private final Handles<OpenFile> files = new Handles<>();
+  private final Handles<Directory> directories = new Handles<>();
+  /** Orders renames against each other, so parent links of moved entries stay true. */
+  private final ReentrantLock renames = new ReentrantLock();
+  private volatile Connection connection;
+  private volatile Thread trimmer;
+
+  /**
+   * How the bridge serves the overlay.
+   *
+   * @param timeout how long the kernel may cache names and attributes
+   * @param syncWrites whether fsync reaches the upper layer ({@code fsync=0} of fuse-overlayfs turns it off)
+   * @param passthroughLowerReads serve lower files opened for reading by passthrough even on a writable overlay,
+   *     which is faster for cold reads but lets a reader open across a copy-up keep seeing the old data
+   * @param nodeLimit how many node ids the kernel may hold before the oldest are invalidated, so that it forgets
+   *     them and the daemon's memory stays flat however many files are walked
+   */
+  public record Settings(Duration timeout, boolean syncWrites, boolean passthroughLowerReads, int nodeLimit) {
+    public static final Settings DEFAULT = new Settings(Duration.ofDays(1), true, false, 50_000);
+
+    public Settings withTimeout(Duration newTimeout) {
+      return new Settings(newTimeout, syncWrites, passthroughLowerReads, nodeLimit);
+    }
+
+    public Settings withSyncWrites(boolean newSyncWrites) {
+      return new Settings(timeout, newSyncWrites, passthroughLowerReads, nodeLimit);
+    }
+
+    public Settings withPassthroughLowerReads(boolean value) {
+      return new Settings(timeout, syncWrites, value, nodeLimit);
+    }
+
+    public Settings withNodeLimit(int limit) {
+      return new Settings(timeout, syncWrites, passthroughLowerReads, limit);
+    }
+  }
+
+  public OverlayFileSystem(Overlay overlay, Settings settings) {
+    this.overlay = overlay;
+    this.settings = settings;
+    this.nodes = new NodeTable(overlay);
+  }
+
+  public Overlay overlay() {
+    return overlay;
+  }
+
+  /** Node ids the kernel currently holds, the root included: it falls as the kernel forgets. */
+  public int knownNodes() {
+    return nodes.size();
+  }
+
+  /** Files and directories the kernel holds open. */
+  public int openHandles() {
+    return files.size() + directories.size();
+  }
+
+  @Override
+  public void init(Connection negotiated) {
+    this.connection = negotiated;
+    trimmer = Thread.ofPlatform().name("layerfs-trim").daemon(true).start(this::trimLoop);
+  }
+
+  /**
+   * Keeps the node ids the kernel holds near {@link Settings#nodeLimit}: the kernel only forgets under memory
+   * pressure, so past the limit the oldest names are invalidated (from this thread, never from a request handler,
+   * since the kernel takes the directory's lock), and the kernel then forgets their nodes unless they are in use.
+   */
+  private void trimLoop() {
+    try {
+      while (!Thread.currentThread().isInterrupted()) {
+        Thread.sleep(TRIM_INTERVAL_MILLIS);
+        int excess = nodes.size() - settings.nodeLimit();
+        if (excess <= 0) {
+          continue;
+        }
+        for (Entry e : nodes.oldest(excess + settings.nodeLimit() / 4)) {
+          Entry parent = e.parent;
+          try {
+            connection.invalidateEntry(parent.id, e.name);
+          } catch (IOException ended) {
+            return;
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      // destroyed
+    }
+  }
+
+  /** Closes what the kernel left open and gives back its references; the session is over. */
+  @Override
+  public void destroy() {
+    Thread t = trimmer;
+    if (t != null) {
+      t.interrupt();
+    }
+    for (OpenFile file : files.drain()) {
+      file.close();
+    }
+    directories.drain();
+    nodes.forgetAll();
+  }
+
+  // ---------------------------------------------------------------- names
+
+  @Override
+  public void lookup(Request request, byte[] name, EntryOut out) throws IOException {
+    Entry dir = nodes.get(request.nodeId());
+    Node node = overlay.lookupIfExists(dir.node, name);
+    if (node == null) {
+      out.nodeId(0).entryTimeout(settings.timeout());
+      return;
+    }
+    answerEntry(node, dir, name, out);
+  }
+
+  @Override
+  public void forget(long nodeId, long lookups) {
+    nodes.forget(nodeId, lookups);
+  }
+
+  /** Answers an entry for a node the caller took one engine reference on, which the node table then holds. */
+  private void answerEntry(Node node, Entry parent, byte[] name, EntryOut out) throws PosixException {
+    Stat st;
+    try {
+      st = overlay.getattr(node);
+    } catch (PosixException | RuntimeException e) {
+      overlay.forget(node, 1);
+      throw e;
+    }
+    Entry entry = nodes.add(node, parent, name);
+    out.nodeId(entry.id).entryTimeout(settings.timeout()).attrTimeout(attrTimeout(st));
+    out.attr().set(st);
+  }
+
+  private Duration attrTimeout(Stat st) {
+    return !st.isDirectory() && st.nlink() > 1 ? NEVER : settings.timeout();
+  }
+
+  // ---------------------------------------------------------------- attributes
+
+  @Override
+  public void getattr(Request request, AttrOut out) throws IOException {
+    Entry entry = nodes.get(request.nodeId());
+    Stat st = attributes(entry);
+    out.attrTimeout(attrTimeout(st)).attr().set(st);
+  }
+
+  /** The node's attributes; a node whose name is gone answers from one of its open files, as fstat does. */
+  private Stat attributes(Entry entry) throws PosixException {
+    if (entry.node.isStale()) {
+      OpenFile open = entry.anyOpen();
+      if (open != null) {
+        return open.stat();
+      }
+    }
+    return overlay.getattr(entry.node);
+  }
+
+  @Override
+  public void setattr(Request request, SetattrIn in, AttrOut out) throws IOException {
+    Entry entry = nodes.get(request.nodeId());
+    OpenFile handle = in.hasHandle() ? files.get(in.handle()) : null;
+    Stat st;
+    try (CopyUps watch = watch(entry)) {
+      if (handle != null && in.hasSize()) {
+        handle.truncate(in.size());
+      }
+      SetAttr change = new SetAttr(in.hasMode() ? in.mode() & 07777 : SetAttr.KEEP,
+          in.hasUid() ? in.uid() : SetAttr.KEEP, in.hasGid() ? in.gid() : SetAttr.KEEP,
+          in.hasSize() && handle == null ? in.size() : SetAttr.KEEP, in.atime(), in.mtime());
+      boolean changesTimes = change.atime() != Timespec.OMIT || change.mtime() != Timespec.OMIT;
+      boolean changesMore = change.mode() != SetAttr.KEEP || change.uid() != SetAttr.KEEP
+          || change.gid() != SetAttr.KEEP || change.size() != SetAttr.KEEP;
+      if (!changesTimes && !changesMore) {
+        st = attributes(entry);
+      } else if (entry.node.isStale() && handle != null) {
+        st = setattrOpen(handle, change);
+      } else {
+        st = overlay.setattr(entry.node, change);
+      }
+      watch.succeeded();
+    }
+    out.attrTimeout(attrTimeout(st)).attr().set(st);
+  }
+
+  /** {@code fchmod}, {@code fchown} and {@code futimens} of a file whose name is gone: straight on its descriptor. */
+  private static Stat setattrOpen(OpenFile file, SetAttr change) throws PosixException {
+    int fd = file.fd();
+    if (change.mode() != SetAttr.KEEP) {
+      Posix.fchmod(fd, change.mode());
+    }
+    if (change.uid() != SetAttr.KEEP || change.gid() != SetAttr.KEEP) {
+      Posix.fchownat(fd, new byte[0], change.uid(), change.gid(), Posix.AT_EMPTY_PATH);
+    }
+    if (change.atime() != Timespec.OMIT || change.mtime() != Timespec.OMIT) {
+      Posix.utimensat(fd, new byte[0], change.atime(), change.mtime(), Posix.AT_EMPTY_PATH);
+    }
+    if (change.size() != SetAttr.KEEP) {
+      file.truncate(change.size());
+    }
+    return file.stat();
+  }
+
+  @Override
+  public byte[] readlink(Request request) throws IOException {
+    return overlay.readlink(nodes.node(request.nodeId()));
+  }
+
+  // ---------------------------------------------------------------- creating and removing
+
+  private static Caller caller(Request request, int umask) {
+    return new Caller(request.uid(), request.gid(), umask);
+  }
+
+  @Override
+  public void mknod(Request request, byte[] name, int mode, long rdev, int umask, EntryOut out) throws IOException {
+    Entry dir = nodes.get(request.nodeId());
+    try (CopyUps watch = watch(dir)) {
+      answerEntry(overlay.mknod(dir.node, name, mode, rdev, caller(request, umask)), dir, name, out);
+      watch.succeeded();
+    }
+  }
+
+  @Override
+  public void mkdir(Request request, byte[] name, int mode, int umask, EntryOut out) throws IOException {
+    Entry dir = nodes.get(request.nodeId());
+    try (CopyUps watch = watch(dir)) {
+      answerEntry(overlay.mkdir(dir.node, name, mode, caller(request, umask)), dir, name, out);
+      watch.succeeded();
+    }
+  }
+
+  @Override
+  public void symlink(Request request, byte[] name, byte[] target, EntryOut out) throws IOException {
+    Entry dir = nodes.get(request.nodeId());
+    try (CopyUps watch = watch(dir)) {
+      answerEntry(overlay.symlink(dir.node, name, target, caller(request, 0)), dir, name, out);
+      watch.succeeded();
+    }
+  }
+
+  @Override
+  public void link(Request request, long nodeId, byte[] newName, EntryOut out) throws IOException {
+    Entry dir = nodes.get(request.nodeId());
+    Entry source = nodes.get(nodeId);
+    try (CopyUps watch = watch(dir, source)) {
+      answerEntry(overlay.link(source.node, dir.node, newName), dir, newName, out);
+      watch.succeeded();
+    }
+  }
+
+  @Override
+  public void unlink(Request request, byte[] name) throws IOException {
+    Entry dir = nodes.get(request.nodeId());
+    try (CopyUps watch = watch(dir)) {
+      overlay.unlink(dir.node, name);
+      watch.succeeded();
+    }
+  }
+
+  @Override
+  public void rmdir(Request request, byte[] name) throws IOException {
+    Entry dir = nodes.get(request.nodeId());
+    try (CopyUps watch = watch(dir)) {
+      overlay.rmdir(dir.node, name);
+      watch.succeeded();
+    }
+  }
+
+  @Override
+  public void rename(Request request, byte[] name, long newParent, byte[] newName, int flags) throws IOException {
+    Entry from = nodes.get(request.nodeId());
+    Entry to = nodes.get(newParent);
+    renames.lock();
+    try {
+      Entry moved = known(from, name);
+      Entry swapped = (flags & Posix.RENAME_EXCHANGE) != 0 ? known(to, newName) : null;
+      try (CopyUps watch = watch(from, to, moved, swapped)) {
+        overlay.rename(from.node, name, to.node, newName, flags);
+        watch.succeeded();
+      }
+      if (moved != null) {
+        moved.parent = to;
+        moved.name = newName;
+      }
+      if (swapped != null) {
+        swapped.parent = from;
+        swapped.name = name;
+      }
+    } finally {
+      renames.unlock();
+    }
+  }
+
+  /** The entry the kernel holds for {@code name} in {@code dir}, if any; takes no reference. */
+  private Entry known(Entry dir, byte[] name) throws PosixException {
+    Node node = overlay.lookupIfExists(dir.node, name);
+    if (node == null) {
+      return null;
+    }
+    overlay.forget(node, 1);
+    return nodes.find(node);
+  }
+
+  // ---------------------------------------------------------------- files
+
+  @Override
+  public void open(Request request, int flags, OpenOut out) throws IOException {
+    Entry entry = nodes.get(request.nodeId());
+    OpenFile file;
+    try (CopyUps watch = watch(entry)) {
+      file = overlay.open(entry.node, flags);
+      watch.succeeded();
+    }
+    answerOpen(entry, file, out);
+  }
+
+  @Override
+  public void create(Request request, byte[] name, int flags, int mode, int umask, EntryOut entryOut, OpenOut open)
+      throws IOException {
+    Entry dir = nodes.get(request.nodeId());
+    OpenFile file;
+    try (CopyUps watch = watch(dir)) {
+      file = overlay.create(dir.node, name, flags, mode, caller(request, umask));
+      watch.succeeded();
+    }
+    try {
+      // The kernel holds the directory locked, so the name still leads to the file just made.
+      Node node = overlay.lookupIfExists(dir.node, name);
+      if (node != file.node()) {
+        if (node != null) {
+          overlay.forget(node, 1);
+        }
+        throw FuseException.of(Errno.ESTALE);
+      }
+      answerEntry(node, dir, name, entryOut);
+    } catch (IOException | RuntimeException e) {
+      file.close();
+      throw e;
+    }
+    answerOpen(nodes.find(file.node()), file, open);
+  }
+
+  private void answerOpen(Entry entry, OpenFile file, OpenOut out) throws PosixException {
+    long handle = files.add(file);
+    out.handle(handle);
+    Connection c = connection;
+    boolean passthrough = c != null && c.passthrough() && entry.node.type() == Posix.S_IFREG
+        && (entry.node.isUpper() || overlay.isReadOnly() || settings.passthroughLowerReads());
+    IoMode mode = entry.opened(file, passthrough ? IoMode.PASSTHROUGH : IoMode.CACHED);
+    if (mode == IoMode.PASSTHROUGH) {
+      out.passthrough(file.fd());
+    } else if (!entry.node.isUpper()) {
+      out.keepCache(); // a lower file's data never changes; a copy-up invalidates it (see CopyUps)
+    }
+  }
+
+  @Override
+  public void read(Request request, long handle, long offset, ReadOut out) throws IOException {
+    OpenFile file = files.get(handle);
+    MemorySegment buffer = out.buffer();
+    long done = 0;
+    while (done < buffer.byteSize()) {
+      long n = file.read(buffer.asSlice(done), offset + done);
+      if (n == 0) {
+        break;
+      }
+      done += n;
+    }
+    out.length((int) done);
+  }
+
+  @Override
+  public int write(Request request, long handle, long offset, MemorySegment data) throws IOException {
+    OpenFile file = files.get(handle);
+    long done = 0;
+    while (done < data.byteSize()) {
+      done += file.write(data.asSlice(done), offset + done);
+    }
+    return (int) done;
+  }
+
+  @Override
+  public void flush(Request request, long handle) throws IOException {
+    files.get(handle);
+  }
+
+  @Override
+  public void release(Request request, long handle, int flags) {
+    OpenFile file = files.remove(handle);
+    if (file == null) {
+      return;
+    }
+    Entry entry = nodes.find(file.node());
+    if (entry != null) {
+      entry.closed(file);
+    }
+    file.close();
+  }
+
+  @Override
+  public void fsync(Request request, long handle, boolean dataOnly) throws IOException {
+    OpenFile file = files.get(handle);
+    if (settings.syncWrites()) {
+      file.sync(dataOnly);
+    }
+  }
+
+  @Override
+  public void fallocate(Request request, long handle, long offset, long length, int mode) throws IOException {
+    files.get(handle).allocate(mode, offset, length);
+  }
+
+  @Override
+  public long lseek(Request request, long handle, long offset, int whence) throws IOException {
+    return files.get(handle).seek(offset, whence);
+  }
+
+  @Override
+  public long copyFileRange(Request request, long handleIn, long offsetIn, long nodeOut, long handleOut,
+      long offsetOut, long length, int flags) throws IOException {
+    if (flags != 0) {
+      throw FuseException.of(Errno.EINVAL);
+    }
+    OpenFile in = files.get(handleIn);
+    OpenFile out = files.get(handleOut);
+    return Posix.copyFileRange(in.fd(), offsetIn, out.fd(), offsetOut, length);
+  }
+
+  // ---------------------------------------------------------------- directories
+
+  /** An open directory: the listing taken at open, or at the last rewind after a change. */
+  private static final class Directory {
+    final Node node;
+    volatile DirectoryListing listing;
+    volatile boolean read;
+
+    Directory(Node node, DirectoryListing listing) {
+      this.node = node;
+      this.listing = listing;
+    }
+  }
+
+  @Override
+  public void opendir(Request request, int flags, OpenOut out) throws IOException {
+    Node dir = nodes.node(request.nodeId());
+    out.handle(directories.add(new Directory(dir, overlay.readDirectory(dir))));
+    // A listing only changes through this mount, and the kernel drops its cached copy when it changes one.
+    out.cacheDir().keepCache();
+  }
+
+  /**
+   * The listing to read from {@code offset}: reading from the start again takes a new snapshot, as rewinddir does
+   * on the kernel's overlay; other offsets stay positions in the snapshot being read.
+   */
+  private DirectoryListing listing(long handle, long offset) throws IOException {
+    Directory d = directories.get(handle);
+    if (offset == 0 && d.read) {
+      d.listing = overlay.readDirectory(d.node);
+    }
+    d.read = true;
+    return d.listing;
+  }
+
+  @Override
+  public void readdir(Request request, long handle, long offset, DirentWriter out) throws IOException {
+    List<DirectoryListing.Entry> entries = listing(handle, offset).entries();
+    for (int i = (int) offset; i < entries.size(); i++) {
+      DirectoryListing.Entry e = entries.get(i);
+      if (!out.add(e.name(), e.ino(), e.type(), i + 1L)) {
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void readdirplus(Request request, long handle, long offset, DirentWriter out) throws IOException {
+    Entry dir = nodes.get(request.nodeId());
+    List<DirectoryListing.Entry> entries = listing(handle, offset).entries();
+    for (int i = (int) offset; i < entries.size(); i++) {
+      DirectoryListing.Entry e = entries.get(i);
+      EntryOut entry = out.addPlus(e.name(), e.ino(), e.type(), i + 1L);
+      if (entry == null) {
+        return;
+      }
+      if (isDotOrDotDot(e.name())) {
+        continue;
+      }
+      Node node = overlay.lookupIfExists(dir.node, e.name());
+      if (node != null) {
+        try {
+          answerEntry(node, dir, e.name(), entry);
+        } catch (PosixException ignored) {
+          // Listed but gone (a whiteout in a directory read as it is): the name goes without a lookup.
+        }
+      }
+    }
+  }
+
+  private static boolean isDotOrDotDot(byte[] name) {
+    return name.length <= 2 && name.length > 0 && name[0] == '.' && (name.length == 1 || name[1] == '.');
+  }
+
+  @Override
+  public void releasedir(Request request, long handle) {
+    directories.remove(handle);
+  }
+
+  @Override
+  public void fsyncdir(Request request, long handle, boolean dataOnly) throws IOException {
+    Directory d = directories.get(handle);
+    if (settings.syncWrites()) {
+      overlay.fsyncDirectory(d.node);
+    }
+  }
+
+  @Override
+  public void statfs(Request request, StatfsOut out) throws IOException {
+    out.set(overlay.statfs());
+  }
+
+  // ---------------------------------------------------------------- extended attributes
+
+  private static String xattrName(byte[] name) {
+    return new String(name, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void setxattr(Request request, byte[] name, byte[] value, int flags) throws IOException {
+    Entry entry = nodes.get(request.nodeId());
+    try (CopyUps watch = watch(entry)) {
+      overlay.setxattr(entry.node, xattrName(name), value, flags);
+      watch.succeeded();
+    }
+  }
+
+  @Override
+  public void getxattr(Request request, byte[] name, XattrOut out) throws IOException {
+    out.value(overlay.getxattr(nodes.node(request.nodeId()), xattrName(name)));
+  }
+
+  @Override
+  public void listxattr(Request request, XattrOut out) throws IOException {
+    for (String name : overlay.listxattr(nodes.node(request.nodeId()))) {
+      out.name(name.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  @Override
+  public void removexattr(Request request, byte[] name) throws IOException {
+    Entry entry = nodes.get(request.nodeId());
+    try (CopyUps watch = watch(entry)) {
+      overlay.removexattr(entry.node, xattrName(name));
+      watch.succeeded();
+    }
+  }
+
+  /**
+   * {@code access(2)} by the mode bits, for mounts without {@code default_permissions}; root may do anything but
+   * execute a file nobody may execute.
+   */
+  @Override
+  public void access(Request request, int mask) throws IOException {
+    Stat st = attributes(nodes.get(request.nodeId()));
+    int perms = st.permissions();
+    if (request.uid() == 0) {
+      if ((mask & 1) != 0 && !st.isDirectory() && (perms & 0111) == 0) {
+        throw FuseException.of(Errno.EACCES);
+      }
+      return;
+    }
+    int granted = request.uid() == st.uid() ? perms >> 6 : request.gid() == st.gid() ? perms >> 3 : perms;
+    if ((mask & 7 & ~granted) != 0) {
+      throw FuseException.of(Errno.EACCES);
+    }
+  }
+
+  // ---------------------------------------------------------------- copy-up side effects
+
+  /**
+   * Notes the nodes on the paths from {@code starts} up to the first upper directory that are still only in a lower
+   * layer; {@link CopyUps#close} tells the kernel about those the operation copied up.
+   */
+  private CopyUps watch(Entry... starts) {
+    List<Entry> lowerOnly = null;
+    for (Entry start : starts) {
+      for (Entry e = start; e != null && !e.node.isUpper(); e = e.parent) {
+        if (lowerOnly == null) {
+          lowerOnly = new ArrayList<>(4);
+        }
+        if (!lowerOnly.contains(e)) {
+          lowerOnly.add(e);
+        }
+      }
+    }
+    return new CopyUps(starts, lowerOnly);
+  }
+
+  /** The nodes one operation is about, and the lower-only ones among them and their ancestors it may copy up. */
+  private final class CopyUps implements AutoCloseable {
+    private final Entry[] starts;
+    private final List<Entry> lowerOnly;
+    private boolean succeeded;
+
+    CopyUps(Entry[] starts, List<Entry> lowerOnly) {
+      this.starts = starts;
+      this.lowerOnly = lowerOnly;
+    }
+
+    /** The operation succeeded, so the kernel drops the attributes of the nodes it changed by itself. */
+    void succeeded() {
+      succeeded = true;
+    }
+
+    /**
+     * For each node copied up: its attributes changed (a directory becomes a merge directory, link count 1) and so
+     * did its parent's (a new entry in its upper copy), and so did the parent's listing, whose order follows the
+     * layers that hold each name; a cached lower file's pages stay valid, the data is the same. A failed operation may have copied up or marked what it is about before it failed, which the kernel
+     * does not expect: their attributes go too.
+     */
+    @Override
+    public void close() {
+      if (!succeeded) {
+        for (Entry e : starts) {
+          if (e != null) {
+            invalidate(e, false);
+          }
+        }
+      }
+      if (lowerOnly == null) {
+        return;
+      }
+      for (Entry e : lowerOnly) {
+        if (e.node.isUpper()) {
+          invalidate(e, false);
+          if (e.parent != null) {
+            invalidate(e.parent, true);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Drops the kernel's cached attributes of a node and, for {@code listing}, the directory listing it caches in the
+   * inode's pages. Safe from a request handler: neither takes the inode's lock.
+   */
+  private void invalidate(Entry entry, boolean listing) {
+    Connection c = connection;
+    if (c == null) {
+      return;
+    }
+    try {
+      c.invalidateInode(entry.id, listing ? 0 : -1, 0);
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, () -> "could not invalidate node " + entry.id + ": " + e);
+    }
+  }
+}

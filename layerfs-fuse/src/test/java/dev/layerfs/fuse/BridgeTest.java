@@ -1,0 +1,73 @@
+package dev.layerfs.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.layerfs.core.OverlayOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The bridge's bookkeeping seen from outside: references given back, node ids kept near their limit, options. */
+class BridgeTest {
+  @TempDir Path tmp;
+
+  private OverlayMount mount(OverlayFileSystem.Settings settings) throws Exception {
+    Path lower = Files.createDirectories(tmp.resolve("lower/d"));
+    for (int i = 0; i < 2000; i++) {
+      Files.writeString(lower.resolve("f" + i), "x");
+    }
+    for (String d : new String[] {"upper", "work", "merged"}) {
+      Files.createDirectories(tmp.resolve(d));
+    }
+    OverlayOptions overlay = OverlayOptions.parse("lowerdir=" + tmp.resolve("lower") + ",upperdir="
+        + tmp.resolve("upper") + ",workdir=" + tmp.resolve("work"));
+    return OverlayMount.mount(tmp.resolve("merged"), new MountOptions(overlay, false, true, "layerfs", "layerfs",
+        settings, 0));
+  }
+
+  @Test
+  void theKernelsNodeIdsStayNearTheLimitAndHandlesAreGivenBack() throws Exception {
+    try (OverlayMount m = mount(OverlayFileSystem.Settings.DEFAULT.withNodeLimit(200))) {
+      try (Stream<Path> walk = Files.walk(m.mountPoint())) {
+        assertEquals(2002, walk.filter(p -> Files.isRegularFile(p) || Files.isDirectory(p)).count());
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (m.fileSystem().knownNodes() > 300 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertTrue(m.fileSystem().knownNodes() <= 300, m.fileSystem().knownNodes() + " node ids held");
+      assertEquals(0, m.fileSystem().openHandles());
+      // Forgotten names are found again.
+      assertEquals("x", Files.readString(m.mountPoint().resolve("d/f7")));
+      assertEquals("x", Files.readString(m.mountPoint().resolve("d/f1999")));
+    }
+    assertFalse(Files.readString(Path.of("/proc/mounts")).contains(tmp.toString()));
+  }
+
+  @Test
+  void optionsSplitBetweenEngineAndMount() throws Exception {
+    MountOptions o = MountOptions.parse("lowerdir=/a:/b,upperdir=/u,workdir=/w,allow_other,fsname=img,nodev,"
+        + "noatime,timeout=2.5,fsync=0,threaded=0,userxattr");
+    assertEquals(2, o.overlay().lowerDirs().size());
+    assertTrue(o.overlay().userXattr());
+    assertTrue(o.allowOther());
+    assertEquals("img", o.fsName());
+    assertEquals(Duration.ofMillis(2500), o.settings().timeout());
+    assertFalse(o.settings().syncWrites());
+    assertEquals(1, o.threads());
+    assertTrue(MountOptions.parse("lowerdir=/a,fsync=volatile,upperdir=/u,workdir=/w").overlay().volatileWrites());
+    assertTrue(MountOptions.parse("lowerdir=/a,passthrough=all").settings().passthroughLowerReads());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> MountOptions.parse("lowerdir=/a,squash_to_uid=0"));
+    assertTrue(e.getMessage().startsWith("squash_to_uid=0: "), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> MountOptions.parse("lowerdir=/a,frobnicate"));
+    assertThrows(IllegalArgumentException.class, () -> MountOptions.parse("lowerdir=/a,timeout=soon"));
+    assertThrows(IllegalArgumentException.class, () -> MountOptions.parse("lowerdir=/a,allow_other=maybe"));
+  }
+}

@@ -1,0 +1,94 @@
+package dev.layerfs.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.layerfs.core.testing.Differential;
+import dev.layerfs.core.testing.FsOps;
+import dev.layerfs.core.testing.LayerFixture;
+import dev.layerfs.core.testing.Op;
+import dev.layerfs.core.testing.PosixFsOps;
+import dev.layerfs.core.testing.RandomScenarios;
+import dev.layerfs.core.testing.ViewUnderTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The core's differential test run through a real FUSE mount: the same operations, by system calls, on the kernel's
+ * overlayfs and on layerfs mounted over FUSE, must give the same outcomes, views and upper layers. This checks the
+ * bridge (references, caching, invalidation after copy-ups) as much as the engine.
+ *
+ * <p>{@code -Dlayerfs.fuse.sequences=N} runs more random sequences than CI's default.
+ */
+class FuseDifferentialTest {
+  static final int SEQUENCES = Integer.getInteger("layerfs.fuse.sequences", 300);
+
+  @TempDir Path tmp;
+
+  /** Mounts layerfs over FUSE in this process on the tested copy of the layers. */
+  static ViewUnderTest.Factory fuse() {
+    return (options, layers) -> {
+      OverlayMount mount = OverlayMount.mount(layers.merged(), new MountOptions(options, false, true, "layerfs",
+          "layerfs", OverlayFileSystem.Settings.DEFAULT, 0));
+      FsOps ops = new PosixFsOps(layers.merged());
+      return new ViewUnderTest() {
+        @Override
+        public FsOps ops() {
+          return ops;
+        }
+
+        @Override
+        public void close() throws Exception {
+          mount.close();
+        }
+      };
+    };
+  }
+
+  private Differential differential(String options) {
+    return new Differential(tmp, fuse(), options);
+  }
+
+  @Test
+  void theTutorialsSevenSteps() throws Exception {
+    LayerFixture layers = new LayerFixture(1, (lowers, upper) -> {
+      Files.writeString(lowers.get(0).resolve("file1.txt"), "hello from lower\n");
+      LayerFixture.setTimes(lowers.get(0), Map.of("file1.txt", 'f'), 0);
+    });
+    List<Op> steps = List.of(
+        new Op.List(""),
+        new Op.Read("file1.txt"),
+        new Op.Write("file2.txt", "hello from upper\n", true),
+        new Op.List(""),
+        new Op.Write("file1.txt", "changed in merged\n", true),
+        new Op.Read("file1.txt"),
+        new Op.Unlink("file1.txt"),
+        new Op.List(""));
+    assertNull(differential("redirect_dir=on").run(layers, steps));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"redirect_dir=on", "redirect_dir=off", "userxattr"})
+  void randomSequences(String options) throws Exception {
+    boolean userXattr = options.contains("userxattr");
+    Differential d = differential(options);
+    int runs = options.equals("redirect_dir=on") ? SEQUENCES : SEQUENCES / 3;
+    for (int i = 0; i < runs; i++) {
+      long seed = 7000L * i + options.hashCode();
+      LayerFixture fixture = LayerFixture.random(seed, 1 + (int) Math.floorMod(seed, 3), seed % 2 == 0, userXattr);
+      List<Op> ops = RandomScenarios.generate(seed, 8);
+      String difference = d.run(fixture, ops);
+      if (difference != null) {
+        List<Op> shortest = d.shrink(fixture, ops);
+        fail("seed " + seed + " (" + options + "): " + d.run(fixture, shortest) + "\nshortest sequence:\n"
+            + Op.describe(shortest) + "original sequence:\n" + Op.describe(ops));
+      }
+    }
+  }
+}
