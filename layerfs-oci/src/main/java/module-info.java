@@ -11,7 +11,9 @@ module dev.layerfs.oci {
   exports dev.layerfs.oci.tar;
   exports dev.layerfs.oci.image;
   exports dev.layerfs.oci.layer;
+  exports dev.layerfs.oci.store;
   exports dev.layerfs.oci.registry;
 
   opens dev.layerfs.oci.image to com.fasterxml.jackson.databind;
+  opens dev.layerfs.oci.store to com.fasterxml.jackson.databind;
 }
