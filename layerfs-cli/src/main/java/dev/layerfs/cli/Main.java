@@ -9,7 +9,16 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "OverlayFS in Java: union mounts, an embeddable overlay and OCI layer tools.",
-    subcommands = {TutorialCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+        TutorialCommand.class,
+        dev.layerfs.cli.oci.LayerCommand.class,
+        dev.layerfs.cli.oci.ImageCommand.class,
+        dev.layerfs.cli.oci.ContainerCommand.class,
+        dev.layerfs.cli.oci.PsCommand.class,
+        dev.layerfs.cli.oci.CommitCommand.class,
+        dev.layerfs.cli.oci.DfCommand.class,
+        dev.layerfs.cli.oci.GcCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main {
   private Main() {}
 

@@ -51,6 +51,8 @@ final class Extraction implements AutoCloseable {
   record Stats(long entries, long whiteouts, long opaqueDirectories, List<String> warnings) {}
 
   private final int rootFd;
+  private final int euid = Posix.geteuid();
+  private final int egid = Posix.getegid();
   private final OverlayNamespace namespace;
   private final boolean privileged;
   private final long maxFileSize;
@@ -218,15 +220,13 @@ final class Extraction implements AutoCloseable {
       case DIRECTORY -> directory(dirFd, path, entry, shown);
       case REGULAR -> regular(dirFd, path, entry, tar.content(), shown);
       case SYMLINK -> {
-        makeRoom(dirFd, path, shown);
-        Posix.symlinkat(entry.linkTarget(), dirFd, name);
+        make(dirFd, path, shown, () -> Posix.symlinkat(entry.linkTarget(), dirFd, name));
         finishNonDirectory(dirFd, name, entry, shown, false);
       }
       case HARD_LINK -> hardLink(dirFd, path, entry, shown);
       case CHAR_DEVICE, BLOCK_DEVICE -> device(dirFd, path, entry, shown);
       case FIFO -> {
-        makeRoom(dirFd, path, shown);
-        Posix.mknodat(dirFd, name, Posix.S_IFIFO | 0600, 0);
+        make(dirFd, path, shown, () -> Posix.mknodat(dirFd, name, Posix.S_IFIFO | 0600, 0));
         finishNonDirectory(dirFd, name, entry, shown, true);
       }
     }
@@ -235,23 +235,19 @@ final class Extraction implements AutoCloseable {
   private void directory(int dirFd, EntryPath path, TarEntry entry, String shown) throws IOException {
     byte[] name = path.last();
     String key = path.key();
-    Stat existing = Posix.lstatatOrNull(dirFd, name);
-    if (existing == null) {
-      Posix.mkdirat(dirFd, name, 0700);
-    } else if (existing.isDirectory() && implicitDirectories.remove(key)) {
-      // made earlier for entries inside it; this entry gives it its metadata
-    } else if (isOwnWhiteout(existing, key)) {
+    Stat existing = mkdir(dirFd, name);
+    boolean madeForEarlierEntries = existing != null && existing.isDirectory() && implicitDirectories.remove(key);
+    if (existing != null && !madeForEarlierEntries) {
+      if (!isOwnWhiteout(existing, key)) {
+        throw new InvalidLayerException(shown, "'" + path.display() + "' already exists in this layer");
+      }
       Posix.unlinkat(dirFd, name, 0);
       Posix.mkdirat(dirFd, name, 0700);
-    } else {
-      throw new InvalidLayerException(shown, "'" + path.display() + "' already exists in this layer");
     }
     if (whitedOut.contains(key)) {
       setOpaque(dirFd, name, path);
     }
-    if (privileged) {
-      Posix.fchownat(dirFd, name, uid(entry, shown), gid(entry, shown), Posix.AT_SYMLINK_NOFOLLOW);
-    }
+    chown(dirFd, name, entry, shown, Posix.AT_SYMLINK_NOFOLLOW);
     setXattrs(dirFd, name, entry, shown);
     directories.put(key, new DirMeta(path, entry.mode(), atime(entry), time(entry.mtime())));
   }
@@ -262,9 +258,11 @@ final class Extraction implements AutoCloseable {
       throw new InvalidLayerException(shown, "logical size " + entry.size() + " exceeds the limit of "
           + maxFileSize + " bytes");
     }
-    makeRoom(dirFd, path, shown);
     byte[] name = path.last();
-    int fd = Posix.openat(dirFd, name, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, 0600);
+    int[] created = new int[1];
+    make(dirFd, path, shown, () -> created[0] = Posix.openat(dirFd, name,
+        Posix.O_WRONLY | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, 0600));
+    int fd = created[0];
     try {
       SparseMap sparse = entry.sparseMap().orElse(null);
       if (sparse == null) {
@@ -275,15 +273,13 @@ final class Extraction implements AutoCloseable {
         }
         Posix.ftruncate(fd, entry.size());
       }
-      if (privileged) {
-        Posix.fchownat(fd, HERE, uid(entry, shown), gid(entry, shown), Posix.AT_EMPTY_PATH);
-      }
+      chown(fd, HERE, entry, shown, Posix.AT_EMPTY_PATH);
       Posix.fchmod(fd, entry.mode());
+      Posix.utimensat(fd, HERE, atime(entry), time(entry.mtime()), Posix.AT_EMPTY_PATH);
     } finally {
       Posix.closeQuietly(fd);
     }
     setXattrs(dirFd, name, entry, shown);
-    setTimes(dirFd, name, entry);
   }
 
   private void copy(InputStream data, int fd, long offset, long length, String shown) throws IOException {
@@ -310,10 +306,9 @@ final class Extraction implements AutoCloseable {
       throw new InvalidLayerException(shown, "hard link target '" + target.display()
           + "' is not an earlier file of this layer");
     }
-    makeRoom(dirFd, path, shown);
     int targetDir = cursor.openSeparately(target.parent(), shown);
     try {
-      Posix.linkat(targetDir, target.last(), dirFd, path.last(), 0);
+      make(dirFd, path, shown, () -> Posix.linkat(targetDir, target.last(), dirFd, path.last(), 0));
     } finally {
       Posix.closeQuietly(targetDir);
     }
@@ -330,23 +325,64 @@ final class Extraction implements AutoCloseable {
       throw new InvalidLayerException(shown, "a 0,0 character device is the overlay's whiteout and cannot be a "
           + "file of an overlay layer");
     }
-    makeRoom(dirFd, path, shown);
     int type = entry.type() == TarEntry.Type.CHAR_DEVICE ? Posix.S_IFCHR : Posix.S_IFBLK;
-    Posix.mknodat(dirFd, path.last(), type | 0600, Posix.makedev(entry.devMajor(), entry.devMinor()));
+    make(dirFd, path, shown, () -> Posix.mknodat(dirFd, path.last(), type | 0600,
+        Posix.makedev(entry.devMajor(), entry.devMinor())));
     finishNonDirectory(dirFd, path.last(), entry, shown, true);
   }
 
   /** Owner, mode (not for symlinks), xattrs and times of a special file or symlink, in the order that keeps them. */
   private void finishNonDirectory(int dirFd, byte[] name, TarEntry entry, String shown, boolean chmod)
       throws IOException {
-    if (privileged) {
-      Posix.fchownat(dirFd, name, uid(entry, shown), gid(entry, shown), Posix.AT_SYMLINK_NOFOLLOW);
-    }
+    chown(dirFd, name, entry, shown, Posix.AT_SYMLINK_NOFOLLOW);
     if (chmod) {
       Posix.fchmodat(dirFd, name, entry.mode());
     }
     setXattrs(dirFd, name, entry, shown);
     setTimes(dirFd, name, entry);
+  }
+
+  /** A call that creates one object. */
+  private interface Creation {
+    void run() throws PosixException;
+  }
+
+  /**
+   * Creates a non-directory, trying first and clearing the way only when the name is taken (one system call in
+   * the common case instead of two).
+   */
+  private void make(int dirFd, EntryPath path, String shown, Creation creation) throws IOException {
+    try {
+      creation.run();
+    } catch (PosixException e) {
+      if (e.errno() != Errno.EEXIST) {
+        throw e;
+      }
+      makeRoom(dirFd, path, shown);
+      creation.run();
+    }
+  }
+
+  /** Makes a directory (mode 0700 until the end) and answers null, or answers what already has the name. */
+  private static Stat mkdir(int dirFd, byte[] name) throws PosixException {
+    try {
+      Posix.mkdirat(dirFd, name, 0700);
+      return null;
+    } catch (PosixException e) {
+      if (e.errno() != Errno.EEXIST) {
+        throw e;
+      }
+      return Posix.lstatat(dirFd, name);
+    }
+  }
+
+  /** Gives a new object the entry's owner, unless it is already this process's (root's files usually are). */
+  private void chown(int dirFd, byte[] name, TarEntry entry, String shown, int flags) throws IOException {
+    int uid = uid(entry, shown);
+    int gid = gid(entry, shown);
+    if (privileged && (uid != euid || gid != egid)) {
+      Posix.fchownat(dirFd, name, uid, gid, flags);
+    }
   }
 
   /**
@@ -520,10 +556,12 @@ final class Extraction implements AutoCloseable {
             }
             makeImplicit(parent, path, shown, true);
           }
-          case Errno.ELOOP -> throw new InvalidLayerException(shown, "the path goes through '" + path.display()
-              + "', a symlink made by an earlier entry of this layer");
+          case Errno.ELOOP -> throw throughSymlink(shown, path);
           case Errno.ENOTDIR -> {
             Stat st = Posix.lstatat(parent, name);
+            if (st.isSymlink()) {
+              throw throughSymlink(shown, path);
+            }
             if (!create || !isOwnWhiteout(st, path.key())) {
               throw new InvalidLayerException(shown, "'" + path.display() + "' is not a directory in this layer");
             }
@@ -535,6 +573,11 @@ final class Extraction implements AutoCloseable {
         }
         return Fds.openDirectory(parent, name);
       }
+    }
+
+    private InvalidLayerException throughSymlink(String shown, EntryPath path) {
+      return new InvalidLayerException(shown, "the path goes through '" + path.display()
+          + "', a symlink made by an earlier entry of this layer");
     }
 
     /** Makes a directory no entry has named yet; a lower one is only looked at when this layer does not hide it. */

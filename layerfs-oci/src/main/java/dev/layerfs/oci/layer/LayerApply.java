@@ -3,6 +3,7 @@ package dev.layerfs.oci.layer;
 import dev.layerfs.oci.image.Digest;
 import dev.layerfs.oci.image.DigestAlgorithm;
 import dev.layerfs.oci.image.DigestingInputStream;
+import dev.layerfs.oci.internal.Pipe;
 import dev.layerfs.oci.tar.Compression;
 import dev.layerfs.oci.tar.TarLimits;
 import dev.layerfs.oci.tar.TarReader;
@@ -20,6 +21,8 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * Turns an OCI layer (a tar, plain, gzip or zstd) into a directory in the kernel overlayfs's on-disk format, so that
@@ -43,6 +46,7 @@ import java.util.Objects;
 public final class LayerApply {
   /** The default bound on a layer's uncompressed size and on any file's logical size: 64 GiB. */
   public static final long DEFAULT_MAX_BYTES = 64L << 30;
+  private static final int CHUNK = 256 << 10;
 
   private final OverlayNamespace namespace;
   private final List<Path> lowers;
@@ -95,21 +99,76 @@ public final class LayerApply {
    * caller must delete.
    */
   public ApplyResult extract(InputStream layer, Path emptyDir) throws IOException {
-    InputStream plain = Compression.open(new FilterInputStream(layer) {
-      @Override
-      public void close() {}
-    }, maxBytes);
-    DigestingInputStream digesting = new DigestingInputStream(plain, DigestAlgorithm.SHA256);
+    Pipe pipe = new Pipe();
+    FutureTask<Digested> reader = new FutureTask<>(() -> decompress(layer, pipe));
+    Thread.ofPlatform().name("layerfs-apply-read").daemon().start(reader);
     Extraction.Stats stats;
     try (Extraction extraction = new Extraction(emptyDir, namespace, privileged, maxBytes,
-        lowers.isEmpty() ? null : LowerLayers.open(lowers, namespace))) {
-      TarReader tar = new TarReader(digesting, limits);
-      extraction.run(tar);
-      digesting.transferTo(OutputStream.nullOutputStream());
+        lowers.isEmpty() ? null : LowerLayers.open(lowers, namespace));
+        InputStream tar = pipe.source()) {
+      extraction.run(new TarReader(tar, limits));
+      tar.transferTo(OutputStream.nullOutputStream());
       stats = extraction.stats();
+    } catch (IOException | RuntimeException e) {
+      pipe.readerFailed(e);
+      join(reader);
+      if (e instanceof Pipe.WriterFailedException failed && failed.getCause() instanceof IOException cause) {
+        throw cause;
+      }
+      throw e;
     }
-    return new ApplyResult(digesting.digest(), digesting.byteCount(), stats.entries(), stats.whiteouts(),
+    Digested digested = result(reader);
+    return new ApplyResult(digested.digest(), digested.bytes(), stats.entries(), stats.whiteouts(),
         stats.opaqueDirectories(), stats.warnings());
+  }
+
+  /** The digest and size of a layer's uncompressed tar. */
+  private record Digested(Digest digest, long bytes) {}
+
+  /**
+   * Reads, decompresses and hashes the layer on its own thread, feeding the extraction through {@code pipe}, so
+   * that inflating and hashing overlap with the file system calls.
+   */
+  private Digested decompress(InputStream layer, Pipe pipe) throws IOException {
+    OutputStream sink = pipe.sink();
+    DigestingInputStream digesting;
+    try {
+      InputStream plain = Compression.open(new FilterInputStream(layer) {
+        @Override
+        public void close() {}
+      }, maxBytes);
+      digesting = new DigestingInputStream(plain, DigestAlgorithm.SHA256);
+      byte[] chunk = new byte[CHUNK];
+      for (int n = digesting.read(chunk); n >= 0; n = digesting.read(chunk)) {
+        sink.write(chunk, 0, n);
+      }
+    } catch (IOException | RuntimeException e) {
+      pipe.abort(e);
+      throw e;
+    }
+    sink.close();
+    return new Digested(digesting.digest(), digesting.byteCount());
+  }
+
+  private static void join(FutureTask<Digested> reader) {
+    try {
+      reader.get();
+    } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+      // the extraction's failure, or the reader's as its cause, is the one reported
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Digested result(FutureTask<Digested> reader) throws IOException {
+    try {
+      return reader.get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while applying a layer");
+    }
   }
 
   private static void fsyncDirectory(byte[] dir) throws PosixException {

@@ -12,6 +12,7 @@ import dev.layerfs.oci.layer.ApplyResult;
 import dev.layerfs.oci.layer.DiffResult;
 import dev.layerfs.oci.layer.LayerApply;
 import dev.layerfs.oci.layer.LayerDiff;
+import dev.layerfs.oci.internal.Pipe;
 import dev.layerfs.oci.layer.Trees;
 import dev.layerfs.oci.store.StoreJson.LayerRecord;
 import dev.layerfs.oci.tar.Compression;

@@ -1,4 +1,4 @@
-package dev.layerfs.oci.store;
+package dev.layerfs.oci.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,10 +8,11 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A bounded in-memory pipe from one writing thread to one reading thread, so that a layer being written can be
- * compressed and unpacked at the same time; a failure on either end reaches the other instead of blocking it.
+ * A bounded in-memory pipe from one writing thread to one reading thread, so that a layer can be decompressed and
+ * hashed while it is unpacked, or compressed and unpacked while it is written; a failure on either end reaches the
+ * other instead of blocking it.
  */
-final class Pipe {
+public final class Pipe {
   private static final int CAPACITY = 32;
   private static final byte[] END = new byte[0];
 
@@ -20,7 +21,7 @@ final class Pipe {
   private volatile Throwable writerFailure;
 
   /** The writing end; closing it ends the stream, {@link #abort} fails it. */
-  OutputStream sink() {
+  public OutputStream sink() {
     return new OutputStream() {
       @Override
       public void write(int b) throws IOException {
@@ -42,7 +43,7 @@ final class Pipe {
   }
 
   /** The reading end; when the reader fails it calls {@link #readerFailed} so the writer stops. */
-  InputStream source() {
+  public InputStream source() {
     return new InputStream() {
       private byte[] chunk;
       private int position;
@@ -73,27 +74,46 @@ final class Pipe {
     };
   }
 
-  void readerFailed(Throwable failure) {
+  /** Tells the writer that the reader gave up, so that its next write fails instead of blocking. */
+  public void readerFailed(Throwable failure) {
     readerFailure = failure;
     chunks.clear();
   }
 
   /** Fails the reading end, for a writer that cannot finish. */
-  void abort(Throwable failure) {
+  public void abort(Throwable failure) {
     writerFailure = failure;
     chunks.clear();
     chunks.offer(END);
+  }
+
+  /** What the reader sees when the writer failed; the cause is the writer's failure. */
+  public static final class WriterFailedException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    WriterFailedException(Throwable cause) {
+      super("the writing side failed: " + cause.getMessage(), cause);
+    }
+  }
+
+  /** What the writer sees when the reader gave up; the cause is the reader's failure. */
+  public static final class ReaderFailedException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    ReaderFailedException(Throwable cause) {
+      super("the reading side failed: " + cause.getMessage(), cause);
+    }
   }
 
   private void put(byte[] chunk) throws IOException {
     try {
       while (!chunks.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
         if (readerFailure != null) {
-          throw new IOException("the reading side failed: " + readerFailure.getMessage(), readerFailure);
+          throw new ReaderFailedException(readerFailure);
         }
       }
       if (readerFailure != null) {
-        throw new IOException("the reading side failed: " + readerFailure.getMessage(), readerFailure);
+        throw new ReaderFailedException(readerFailure);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -105,7 +125,7 @@ final class Pipe {
     try {
       byte[] chunk = chunks.take();
       if (chunk == END && writerFailure != null) {
-        throw new IOException("the writing side failed: " + writerFailure.getMessage(), writerFailure);
+        throw new WriterFailedException(writerFailure);
       }
       return chunk;
     } catch (InterruptedException e) {
