@@ -36,8 +36,8 @@ public final class ContainerCommand {
   static MountLauncher launcher = MountLauncher.thisJvm();
 
   @Command(name = "create", mixinStandardHelpOptions = true, description = {
-      "Create a container of an image: an empty upper layer over the image's layers, which every container",
-      "of the image shares. Prints the container's ID."})
+      "Create a container of an image and print its ID.",
+      "A container is an empty upper layer over the image's layers, which every container of the image shares."})
   static final class Create implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin StoreOptions store;
@@ -105,8 +105,9 @@ public final class ContainerCommand {
   }
 
   @Command(name = "mount", mixinStandardHelpOptions = true, description = {
-      "Mount a container's merged view with the FUSE mount (layerfs mount -o lowerdir=…,upperdir=…,workdir=…)",
-      "and print the mountpoint, as podman mount does. MOUNTPOINT defaults to the container's merged/ directory."})
+      "Mount a container's merged view and print the mountpoint, as podman mount does.",
+      "Runs the FUSE mount, layerfs mount -o lowerdir=…,upperdir=…,workdir=… MOUNTPOINT; MOUNTPOINT defaults to",
+      "the container's merged/ directory."})
   static final class Mount implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin StoreOptions store;
@@ -164,7 +165,8 @@ public final class ContainerCommand {
   }
 
   @Command(name = "diff", mixinStandardHelpOptions = true, description = {
-      "List what a container changed in its image, as docker diff does: A added, C changed, D deleted."})
+      "List what a container changed in its image, as docker diff does.",
+      "A added, C changed, D deleted."})
   static final class Diff implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin StoreOptions store;
@@ -184,8 +186,8 @@ public final class ContainerCommand {
   }
 
   @Command(name = "commit", mixinStandardHelpOptions = true, description = {
-      "Make a new image of a container: its image's layers plus one layer of the container's changes.",
-      "Prints the new image's ID."})
+      "Make a new image of a container's changes and print its ID.",
+      "The new image is the container's image's layers plus one layer of the container's changes."})
   static class Commit implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin StoreOptions store;

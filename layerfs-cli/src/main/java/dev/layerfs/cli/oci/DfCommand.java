@@ -13,8 +13,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code layerfs df}: the store's disk usage, as {@code docker system df} shows it, and what sharing saves. */
 @Command(name = "df", mixinStandardHelpOptions = true, description = {
-    "Show the layer store's disk usage, as docker system df does, and the space saved by sharing each layer",
-    "among the images and containers that use it."})
+    "Show the layer store's disk usage, as docker system df does.",
+    "Also the space saved by sharing each layer among the images and containers that use it."})
 public final class DfCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin StoreOptions store;

@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code layerfs gc}: removes what no image or container uses. */
 @Command(name = "gc", mixinStandardHelpOptions = true, description = {
-    "Remove the layers and blobs no image uses, and what interrupted commands left behind.",
+    "Remove the layers and blobs no image uses, and what interrupted commands left.",
     "Waits for running imports and commits to finish first."})
 public final class GcCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

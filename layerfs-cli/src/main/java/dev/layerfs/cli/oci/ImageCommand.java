@@ -34,8 +34,8 @@ import picocli.CommandLine.Spec;
 public final class ImageCommand {
 
   @Command(name = "import", aliases = "load", mixinStandardHelpOptions = true, description = {
-      "Import the images of a docker-save tar, an OCI layout directory or an OCI archive (gzip or zstd allowed).",
-      "Blobs are checked against their digests and layers against their diff IDs; layers the store has are",
+      "Import the images of a docker-save tar, an OCI layout directory or an OCI archive.",
+      "Archives may be gzip- or zstd-compressed. Blobs are checked against their digests and layers against their diff IDs; layers the store has are",
       "reused, so an interrupted import continues when run again."})
   static final class Import implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -184,8 +184,9 @@ public final class ImageCommand {
   }
 
   @Command(name = "rm", aliases = {"remove", "rmi"}, mixinStandardHelpOptions = true, description = {
-      "Remove image names; an image goes when its last name (or its ID) is removed, with the layers and",
-      "blobs no other image uses. An image a container uses stays."})
+      "Remove image names, and images with their last name.",
+      "An image goes when its last name (or its ID) is removed, with the layers and blobs no other image uses.",
+      "An image a container uses stays."})
   static final class Rm implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin StoreOptions store;
@@ -213,8 +214,9 @@ public final class ImageCommand {
   }
 
   @Command(name = "export", aliases = "save", mixinStandardHelpOptions = true, description = {
-      "Write an image as an OCI layout directory (--format oci, or an OCI archive when TARGET ends in .tar),",
-      "an OCI archive (oci-archive) or a docker-save tar (docker-archive, what docker load reads)."})
+      "Write an image as an OCI layout, an OCI archive or a docker-save tar.",
+      "--format oci writes a layout directory (an OCI archive when TARGET ends in .tar), oci-archive a tar of one,",
+      "docker-archive what docker load reads."})
   static final class Export implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin StoreOptions store;
@@ -249,9 +251,9 @@ public final class ImageCommand {
   }
 
   @Command(name = "history", mixinStandardHelpOptions = true, description = {
-      "Show an image's layers with what each does to the files, as dive shows it: bytes added at new paths,",
-      "changed (replacing a lower file), deleted (whiteouts, opaque directories), and wasted on files a later",
-      "layer replaces or deletes."})
+      "Show an image's layers and what each does to its files, as dive does.",
+      "Bytes added at new paths, changed (replacing a lower file), deleted (whiteouts, opaque directories), and",
+      "wasted on files a later layer replaces or deletes."})
   static final class History implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin StoreOptions store;

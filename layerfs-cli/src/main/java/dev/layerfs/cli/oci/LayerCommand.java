@@ -64,8 +64,8 @@ public final class LayerCommand {
   }
 
   @Command(name = "diff", mixinStandardHelpOptions = true, description = {
-      "Write the OCI layer of an upper directory (a container's changes in the kernel's format) as a tar:",
-      "whiteouts become .wh. entries, opaque directories .wh..wh..opq, overlay xattrs are dropped.",
+      "Write the OCI layer tar of an upper directory (a container's changes in the kernel's format).",
+      "Whiteouts become .wh. entries, opaque directories .wh..wh..opq, overlay xattrs are dropped.",
       "A directory renamed through the overlay (overlay.redirect) needs the lower layers (--lower).",
       "Entries are sorted and owner names left out, so equal changes give equal bytes."})
   static final class Diff implements Callable<Integer> {
@@ -125,10 +125,11 @@ public final class LayerCommand {
   }
 
   @Command(name = "apply", mixinStandardHelpOptions = true, description = {
-      "Apply an OCI layer (plain, gzip or zstd tar; '-' reads stdin) to a new directory in the kernel's format:",
-      ".wh. entries become 0/0 character devices, .wh..wh..opq an opaque xattr, so that mount -t overlay",
-      "and layerfs mount use it as a layer. Hostile entries (.., absolute paths, paths through symlinks, links",
-      "out of the layer, devices without root...) are refused; DIR appears only when the whole layer applied."})
+      "Apply an OCI layer to a new directory in the kernel overlay's format.",
+      "The layer is a plain, gzip or zstd tar ('-' reads stdin). .wh. entries become 0/0 character devices and",
+      ".wh..wh..opq an opaque xattr, so mount -t overlay and layerfs mount use DIR as a layer. Hostile entries",
+      "(.., absolute paths, paths through symlinks, links out of the layer, devices without root...) are refused;",
+      "DIR appears only when the whole layer applied."})
   static final class Apply implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin LayerOptions layers;

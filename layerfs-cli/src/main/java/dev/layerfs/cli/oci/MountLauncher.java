@@ -19,6 +19,8 @@ import java.util.List;
 final class MountLauncher {
   private static final String MAIN = "dev.layerfs.cli.Main";
   private static final long POLL_MILLIS = 50;
+  /** Starts the server in a session of its own, so that closing the terminal does not hang it up. */
+  private static final Path SETSID = Path.of("/usr/bin/setsid");
 
   private final List<String> launcher;
 
@@ -58,8 +60,9 @@ final class MountLauncher {
   }
 
   /**
-   * Starts the mount and waits until {@code mountpoint} is a mount point; answers the pid of the process that
-   * serves it (the child, if it stayed). Its output goes to {@code log}, whose end is shown if it fails.
+   * Starts the mount in a session of its own and waits until {@code mountpoint} is a mount point; answers the pid
+   * of the process that serves it (the child, if it stayed). Its output goes to {@code log}, whose end is shown
+   * if it fails.
    */
   long mount(String options, Path mountpoint, Path log, Duration timeout) throws IOException {
     Files.createDirectories(mountpoint);
@@ -67,7 +70,12 @@ final class MountLauncher {
     if (isMountPoint(real)) {
       throw new IOException(mountpoint + " is already a mount point");
     }
-    Process child = new ProcessBuilder(mountCommand(options, real)).redirectErrorStream(true)
+    List<String> command = new ArrayList<>();
+    if (Files.isExecutable(SETSID)) {
+      command.add(SETSID.toString());
+    }
+    command.addAll(mountCommand(options, real));
+    Process child = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {

@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -108,11 +107,13 @@ class ContainerCommandTest {
   }
 
   @Test
-  void theContainersOptionsMountItWithTheKernelAsWell() throws IOException {
+  void theMountOptionsListTheImageLayersTopFirst() throws IOException {
     Cli cli = new Cli(temp.resolve("store"));
     cli.run("image", "import", layout("app", base(), new LayerTar().dir("srv").file("srv/x", "x")).toString());
     cli.run("container", "create", "app:1", "c");
-    Container c = LayerStore.open(cli.root()).container("c");
+    LayerStore store = LayerStore.open(cli.root());
+    Container c = store.container("c");
+    assertEquals(store.layersOf(store.image("app:1")).getLast().directory(), c.lowerDirs().getFirst());
     assertEquals("lowerdir=" + c.lowerDirs().get(0) + ":" + c.lowerDirs().get(1) + ",upperdir=" + c.upper()
         + ",workdir=" + c.work() + ",redirect_dir=on", c.mountOptions());
   }
@@ -121,8 +122,8 @@ class ContainerCommandTest {
   @Test
   void twoProcessesImportingAtOnceShareTheStore() throws Exception {
     Path root = temp.resolve("store");
-    Path one = layout("one", big(1), new LayerTar().file("one", "1"));
-    Path two = layout("two", big(1), new LayerTar().file("two", "2"));
+    Path one = layout("one", big(1, 500), new LayerTar().file("one", "1"));
+    Path two = layout("two", big(1, 500), new LayerTar().file("two", "2"));
     List<Process> processes = new ArrayList<>();
     for (Path source : List.of(one, two, one)) {
       processes.add(cli(root, "image", "import", source.toString()));
@@ -143,7 +144,7 @@ class ContainerCommandTest {
   @Test
   void anImportKilledMidwayLeavesNothingHalfVisibleAndResumes() throws Exception {
     Path root = temp.resolve("store");
-    Path source = layout("big", big(2), big(3));
+    Path source = layout("big", big(2, 1000), big(3, 1000));
     Process killed = cli(root, "image", "import", source.toString(), "--progress", "plain");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (killed.isAlive() && System.nanoTime() < deadline && !staging(root)) {
@@ -181,10 +182,10 @@ class ContainerCommandTest {
   }
 
   /** A layer of a few thousand files of random bytes, slow enough to be caught unpacking. */
-  private static LayerTar big(int seed) {
+  private static LayerTar big(int seed, int files) {
     Random random = new Random(seed);
     LayerTar tar = new LayerTar().dir("data" + seed);
-    for (int i = 0; i < 3000; i++) {
+    for (int i = 0; i < files; i++) {
       byte[] content = new byte[4096 + random.nextInt(8192)];
       random.nextBytes(content);
       tar.file(LayerTar.utf8("data" + seed + "/f" + i), content, 0644);
@@ -200,11 +201,5 @@ class ContainerCommandTest {
     command.addAll(List.of("--root", root.toString()));
     return new ProcessBuilder(command).redirectErrorStream(true)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-  }
-
-  static Set<String> names(Path dir) throws IOException {
-    try (Stream<Path> list = Files.list(dir)) {
-      return Set.copyOf(list.map(p -> p.getFileName().toString()).toList());
-    }
   }
 }

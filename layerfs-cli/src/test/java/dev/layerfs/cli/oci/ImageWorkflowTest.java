@@ -12,7 +12,6 @@ import dev.layerfs.oci.testing.Tool;
 import dev.layerfs.oci.testing.TreeListing;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -200,9 +199,5 @@ class ImageWorkflowTest {
 
   private static TreeListing listing(Path root) {
     return TreeListing.of(root, true, FILE_XATTRS).without(ROOT);
-  }
-
-  static String utf8(byte[] bytes) {
-    return new String(bytes, StandardCharsets.UTF_8);
   }
 }

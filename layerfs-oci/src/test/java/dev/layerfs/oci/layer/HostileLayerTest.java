@@ -135,25 +135,9 @@ class HostileLayerTest {
       ByteArrayOutputStream bomb = new ByteArrayOutputStream();
       try (OutputStream out = compression.compress(bomb)) {
         dev.layerfs.oci.tar.TarWriter writer = new dev.layerfs.oci.tar.TarWriter(out);
-        long size = 512 << 10;
         for (int file = 0; file < 128; file++) {
-          writer.write(TarEntry.builder(Type.REGULAR, "zeros-" + file).mode(0644).size(size)
-              .mtime(java.time.Instant.EPOCH).build(), new java.io.InputStream() {
-              private long left = size;
-
-              @Override
-              public int read() {
-                return left-- > 0 ? 0 : -1;
-              }
-
-              @Override
-              public int read(byte[] b, int off, int len) {
-                int n = (int) Math.min(len, left);
-                left -= n;
-                Arrays.fill(b, off, off + n, (byte) 0);
-                return n == 0 && len > 0 ? -1 : n;
-              }
-            });
+          writer.write(TarEntry.builder(Type.REGULAR, "zeros-" + file).mode(0644).size(ZEROS)
+              .mtime(java.time.Instant.EPOCH).build(), zeros());
         }
       }
       assertTrue(bomb.size() < 1 << 17, compression + " bomb is small: " + bomb.size());
@@ -162,6 +146,28 @@ class HostileLayerTest {
       assertTrue(e.getMessage().contains("decompression bomb"), e.getMessage());
       assertNothingWritten();
     }
+  }
+
+  private static final long ZEROS = 512 << 10;
+
+  /** {@link #ZEROS} zero bytes, generated rather than held. */
+  private static java.io.InputStream zeros() {
+    return new java.io.InputStream() {
+      private long left = ZEROS;
+
+      @Override
+      public int read() {
+        return left-- > 0 ? 0 : -1;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        int n = (int) Math.min(len, left);
+        left -= n;
+        Arrays.fill(b, off, off + n, (byte) 0);
+        return n == 0 && len > 0 ? -1 : n;
+      }
+    };
   }
 
   private void apply(byte[] tar) throws IOException {

@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -95,7 +94,7 @@ class LayerDiffTest {
     List<String> names = entryNames(tar.toByteArray());
     assertTrue(names.contains(".wh.dirgone") && names.contains("etc/.wh.removed") && names.contains(".wh.moved-dir"),
         names.toString());
-    assertTrue(names.contains("replaced/.wh..wh..opq") && names.contains("renamed-dir/.wh..wh..opq") == false,
+    assertTrue(names.contains("replaced/.wh..wh..opq") && !names.contains("renamed-dir/.wh..wh..opq"),
         "a renamed directory needs no marker where nothing was: " + names);
     assertTrue(names.contains("renamed-dir/sub/two") && names.contains("renamed-dir/link"),
         "the renamed directory carries its lower contents: " + names);
@@ -170,13 +169,5 @@ class LayerDiffTest {
 
   static List<String> entryNames(byte[] tar) throws IOException {
     return entries(tar).stream().map(e -> new String(e.name(), StandardCharsets.ISO_8859_1)).toList();
-  }
-
-  static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  static boolean same(byte[] a, byte[] b) {
-    return Arrays.equals(a, b);
   }
 }
