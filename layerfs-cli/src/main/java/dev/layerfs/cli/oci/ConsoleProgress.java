@@ -71,7 +71,7 @@ final class ConsoleProgress implements Progress {
       synchronized (ConsoleProgress.this) {
         clear();
         long elapsed = Math.max(1, System.nanoTime() - started);
-        err.println(what + ": " + Sizes.human(done) + " in " + String.format("%.1f", elapsed / 1e9) + " s ("
+        err.println(what + ": " + Sizes.human(done) + " in " + String.format("%.2f", elapsed / 1e9) + " s ("
             + Sizes.human((long) (done / (elapsed / 1e9))) + "/s)");
         err.flush();
       }

@@ -162,7 +162,7 @@ public final class ImageCommand {
         o.put("Created", image.config().created() == null ? null : image.config().created().toString());
         o.put("Architecture", image.config().architecture());
         o.put("Os", image.config().os());
-        o.set("Config", OutputOptions.JSON.readTree(image.config().toJson()).path("config"));
+        o.set("Config", OutputOptions.json().readTree(image.config().toJson()).path("config"));
         o.put("Size", size(s, image));
         ArrayNode layers = o.putArray("Layers");
         List<StoredLayer> stored = s.layersOf(image);

@@ -103,7 +103,8 @@ public final class LayerCommand {
       DigestingOutputStream tar;
       DiffResult result;
       try (OutputStream file = temp == null ? new NonClosing(System.out) : Files.newOutputStream(temp)) {
-        OutputStream compressed = compression.compress(new java.io.BufferedOutputStream(file, 1 << 16));
+        OutputStream compressed = compression.compress(new java.io.BufferedOutputStream(file, 1 << 16),
+            Runtime.getRuntime().availableProcessors());
         tar = new DigestingOutputStream(compressed, DigestAlgorithm.SHA256);
         result = diff.build().write(upper, tar);
         tar.close();

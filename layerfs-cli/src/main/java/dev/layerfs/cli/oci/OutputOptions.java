@@ -10,22 +10,29 @@ import picocli.CommandLine.Option;
 
 /** {@code --json}: machine-readable output for the listing commands. */
 public final class OutputOptions {
-  static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+  /** Built on first use: Jackson's classes take a noticeable part of a JVM's start, and most commands need none. */
+  private static final class Mapper {
+    static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+  }
 
   @Option(names = "--json", description = "Print JSON instead of a table.")
   boolean json;
 
+  static JsonMapper json() {
+    return Mapper.JSON;
+  }
+
   static ObjectNode object() {
-    return JSON.createObjectNode();
+    return json().createObjectNode();
   }
 
   static ArrayNode array() {
-    return JSON.createArrayNode();
+    return json().createArrayNode();
   }
 
   static void print(PrintWriter out, JsonNode node) {
     try {
-      out.println(JSON.writeValueAsString(node));
+      out.println(json().writeValueAsString(node));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

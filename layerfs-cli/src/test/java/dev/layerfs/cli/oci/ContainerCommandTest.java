@@ -64,7 +64,7 @@ class ContainerCommandTest {
       Files.writeString(mountpoint.resolve("etc/motd"), "changed\n");
       assertEquals(mountpoint.toString(), cli.run("container", "mount", "web").strip(), "mounting again is a no-op");
 
-      JsonNode listed = OutputOptions.JSON.readTree(cli.run("ps", "--json")).get(0);
+      JsonNode listed = OutputOptions.json().readTree(cli.run("ps", "--json")).get(0);
       assertEquals(mountpoint.toString(), listed.get("mountpoint").asText());
       Cli.Run rm = cli.exec("container", "rm", "web");
       assertEquals(1, rm.exit());
@@ -74,7 +74,7 @@ class ContainerCommandTest {
       assertFalse(MountLauncher.isMountPoint(mountpoint));
       mountpoint = null;
       assertEquals("C /etc\nC /etc/motd\n", cli.run("container", "diff", "web"));
-      assertTrue(OutputOptions.JSON.readTree(cli.run("ps", "--json")).get(0).get("mountpoint").isNull());
+      assertTrue(OutputOptions.json().readTree(cli.run("ps", "--json")).get(0).get("mountpoint").isNull());
       cli.run("container", "rm", "web");
       assertEquals("", cli.run("ps", "-q"));
     } finally {

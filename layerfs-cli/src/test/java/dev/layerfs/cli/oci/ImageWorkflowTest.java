@@ -91,7 +91,7 @@ class ImageWorkflowTest {
     assertEquals(2, cli.list("layers/sha256").stream().filter(n -> !n.endsWith(".json")).count(),
         "two image layers, stored once for the image and both containers");
     assertEquals(c1.lowerDirs(), c2.lowerDirs());
-    JsonNode df = OutputOptions.JSON.readTree(cli.run("df", "--json"));
+    JsonNode df = OutputOptions.json().readTree(cli.run("df", "--json"));
     assertEquals(3 * df.get("layerBytes").asLong(), df.get("unsharedLayerBytes").asLong(),
         "one image and two containers share one copy of the layers");
 
@@ -145,7 +145,7 @@ class ImageWorkflowTest {
   void historyShowsWhatEachLayerDidAndWhatItWastes() throws IOException {
     Cli cli = new Cli(temp.resolve("store"));
     cli.run("image", "import", layout.toString());
-    JsonNode history = OutputOptions.JSON.readTree(cli.run("image", "history", "layout:1", "--json"));
+    JsonNode history = OutputOptions.json().readTree(cli.run("image", "history", "layout:1", "--json"));
     assertEquals(2, history.size());
     JsonNode second = history.get(1);
     assertEquals("cached\n".length(), second.get("deleted").asLong(), "the replaced apt cache: " + second);

@@ -84,13 +84,13 @@ final class Committer {
     List<Path> lowers = store.lowerDirectories(base.diffIds());
     Pipe toCompressor = new Pipe();
     Pipe toUnpacker = new Pipe();
-    long estimate = Trees.usage(container.upper()).apparentBytes();
     FutureTask<Descriptor> compressor = start("compress", () -> {
       try (InputStream in = toCompressor.source();
           FileChannel channel = FileChannel.open(blobFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         DigestingOutputStream digesting = new DigestingOutputStream(Channels.newOutputStream(channel),
             DigestAlgorithm.SHA256);
-        try (OutputStream compressed = options.compression().compress(new NonClosing(digesting))) {
+        try (OutputStream compressed = options.compression().compress(new NonClosing(digesting),
+            Runtime.getRuntime().availableProcessors())) {
           in.transferTo(compressed);
         }
         digesting.flush();
@@ -112,7 +112,7 @@ final class Committer {
     DigestingOutputStream tar = new DigestingOutputStream(new Fanout(toCompressor.sink(), toUnpacker.sink()),
         DigestAlgorithm.SHA256);
     DiffResult diff;
-    try (Progress.Task task = progress.start("committing " + container.name(), estimate)) {
+    try (Progress.Task task = progress.start("committing " + container.name(), -1)) {
       diff = LayerDiff.builder().namespace(store.namespace()).lowers(lowers).times(options.times()).build()
           .write(container.upper(), Streams.counted(tar, task));
       tar.close();
