@@ -1,5 +1,12 @@
 package dev.layerfs.cli;
 
+import dev.layerfs.cli.oci.CommitCommand;
+import dev.layerfs.cli.oci.ContainerCommand;
+import dev.layerfs.cli.oci.DfCommand;
+import dev.layerfs.cli.oci.GcCommand;
+import dev.layerfs.cli.oci.ImageCommand;
+import dev.layerfs.cli.oci.LayerCommand;
+import dev.layerfs.cli.oci.PsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,11 +16,20 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "OverlayFS in Java: union mounts, an embeddable overlay and OCI layer tools.",
-    subcommands = {TutorialCommand.class, CommandLine.HelpCommand.class,
+    subcommands = {
+        TutorialCommand.class,
         MountCommand.class,
         UmountCommand.class,
         StatusCommand.class,
-        InstallMountHelperCommand.class})
+        InstallMountHelperCommand.class,
+        LayerCommand.class,
+        ImageCommand.class,
+        ContainerCommand.class,
+        PsCommand.class,
+        CommitCommand.class,
+        DfCommand.class,
+        GcCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main {
   private Main() {}
 

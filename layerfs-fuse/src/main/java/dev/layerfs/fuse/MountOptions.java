@@ -40,7 +40,7 @@ public record MountOptions(OverlayOptions overlay, boolean allowOther, boolean d
     for (Map.Entry<String, String> option : OverlayOptions.split(options).entrySet()) {
       String key = option.getKey();
       String value = option.getValue();
-      if (OverlayOptions.isOverlayOption(key)) {
+      if (OverlayOptions.isOverlayOption(key) && !isFuseOverlayfsFsync(key, value)) {
         engine.put(key, value);
         continue;
       }
@@ -59,15 +59,8 @@ public record MountOptions(OverlayOptions overlay, boolean allowOther, boolean d
           default -> throw bad(key, value, "must be 'upper' (lower files opened for reading"
               + " go through the page cache, so copy-ups reach open readers) or 'all'");
         };
-        case "fsync" -> {
-          // fuse-overlayfs spells it fsync=0|1; the kernel's overlay fsync=auto|strict|volatile.
-          switch (value == null ? "" : value) {
-            case "0" -> settings = settings.withSyncWrites(false);
-            case "1", "auto", "strict" -> settings = settings.withSyncWrites(true);
-            case "volatile" -> engine.put("volatile", null);
-            default -> throw bad(key, value, "must be 0, 1, auto, strict or volatile");
-          }
-        }
+        // fuse-overlayfs spells it fsync=0|1; the kernel's fsync=auto|volatile went to the engine above.
+        case "fsync" -> settings = settings.withSyncWrites(value.equals("1"));
         // fuse-overlayfs options that need no work here: ACLs pass through as xattrs, and the kernel's writeback
         // cache is never used next to passthrough.
         case "threads" -> threads = count(key, value);
@@ -88,6 +81,10 @@ public record MountOptions(OverlayOptions overlay, boolean allowOther, boolean d
     }
     return new MountOptions(OverlayOptions.fromMap(engine), allowOther, defaultPermissions, fsName, subtype,
         settings, threads);
+  }
+
+  private static boolean isFuseOverlayfsFsync(String key, String value) {
+    return key.equals("fsync") && ("0".equals(value) || "1".equals(value));
   }
 
   /** An option this mount cannot take; the message names it, as the engine's option errors do. */

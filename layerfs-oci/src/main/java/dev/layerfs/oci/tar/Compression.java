@@ -79,6 +79,18 @@ public enum Compression {
     };
   }
 
+  /**
+   * Like {@link #compress(OutputStream)} on {@code threads} threads. gzip is written as independent 1 MiB members
+   * (see {@link ParallelGzipOutputStream}): one valid gzip stream whose bytes depend only on the input, not on the
+   * number of threads, though they differ from the single-threaded form. Other compressions ignore the threads.
+   */
+  public OutputStream compress(OutputStream out, int threads) throws IOException {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be at least 1, not " + threads);
+    }
+    return this == GZIP ? new ParallelGzipOutputStream(out, threads) : compress(out);
+  }
+
   private static boolean startsWith(byte[] head, byte[] magic) {
     return head.length >= magic.length && Arrays.equals(head, 0, magic.length, magic, 0, magic.length);
   }

@@ -1,0 +1,242 @@
+package dev.layerfs.oci.layer;
+
+import dev.layerfs.posix.DirEntry;
+import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.Posix;
+import dev.layerfs.posix.PosixException;
+import dev.layerfs.posix.Stat;
+import dev.layerfs.posix.Xattrs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The merged view of read-only layer directories in the kernel's format, as overlayfs looks names up in them:
+ * the top layer first, a whiteout hides what is below, an opaque directory stops the merge, a non-directory ends
+ * it. Diff needs it to tell what a renamed or opaque directory hides; apply to refuse paths through a lower
+ * symlink.
+ *
+ * <p>Every directory is reached through open descriptors, one component at a time, never by a path string.
+ */
+final class LowerLayers implements AutoCloseable {
+  private static final byte[] DOT = {'.'};
+
+  private final OverlayNamespace namespace;
+  private final int[] roots;
+  private final List<String> names;
+
+  private LowerLayers(OverlayNamespace namespace, int[] roots, List<String> names) {
+    this.namespace = namespace;
+    this.roots = roots;
+    this.names = names;
+  }
+
+  /** Opens the layers, the top one first; an empty list gives a view with nothing in it. */
+  static LowerLayers open(List<Path> layers, OverlayNamespace namespace) throws IOException {
+    int[] fds = new int[layers.size()];
+    int opened = 0;
+    try {
+      for (Path layer : layers) {
+        fds[opened] = Fds.openDirectory(layer);
+        opened++;
+      }
+    } catch (PosixException e) {
+      for (int i = 0; i < opened; i++) {
+        Posix.closeQuietly(fds[i]);
+      }
+      throw new IOException("lower layer " + layers.get(opened) + ": " + e.getMessage(), e);
+    }
+    return new LowerLayers(namespace, fds, layers.stream().map(Path::toString).toList());
+  }
+
+  boolean isEmpty() {
+    return roots.length == 0;
+  }
+
+  /** The merged root: every layer's root directory. */
+  Stack root() {
+    int[] layers = new int[roots.length];
+    Arrays.setAll(layers, i -> i);
+    return new Stack(layers, roots.clone(), false);
+  }
+
+  /**
+   * Looks {@code name} up in a merged directory: null when no layer has it or a whiteout hides it, else the
+   * topmost object and, for a directory, the stack of real directories it merges.
+   */
+  Found child(Stack dir, byte[] name) throws PosixException {
+    Found found = null;
+    List<Integer> layers = new ArrayList<>();
+    List<Integer> fds = new ArrayList<>();
+    try {
+      for (int i = 0; i < dir.fds.length; i++) {
+        Stat st = Posix.lstatatOrNull(dir.fds[i], name);
+        if (st == null) {
+          continue;
+        }
+        if (isWhiteout(namespace, dir.fds[i], name, st)) {
+          break;
+        }
+        if (found == null) {
+          found = new Found(dir.layers[i], dir.fds[i], name, st, null);
+          if (!st.isDirectory()) {
+            return found;
+          }
+        } else if (!st.isDirectory()) {
+          break;
+        }
+        layers.add(dir.layers[i]);
+        fds.add(Fds.openDirectory(dir.fds[i], name));
+        if (isOpaque(namespace, dir.fds[i], name)) {
+          break;
+        }
+      }
+    } catch (PosixException | RuntimeException e) {
+      fds.forEach(Posix::closeQuietly);
+      throw e;
+    }
+    if (found == null) {
+      return null;
+    }
+    Stack stack = new Stack(layers.stream().mapToInt(Integer::intValue).toArray(),
+        fds.stream().mapToInt(Integer::intValue).toArray(), true);
+    return new Found(found.layer, found.parentFd, name, found.stat, stack);
+  }
+
+  /**
+   * The object at {@code path} from the root, or null. Its {@code parentFd} is -1 (the directories on the way are
+   * closed); a directory's stack must be closed by the caller.
+   */
+  Found lookup(EntryPath path) throws PosixException {
+    if (path.isRoot()) {
+      throw new IllegalArgumentException("the root is not looked up");
+    }
+    Stack dir = root();
+    try {
+      for (int i = 0; ; i++) {
+        Found found = child(dir, path.parts()[i]);
+        if (found == null) {
+          return null;
+        }
+        if (i == path.depth() - 1) {
+          return new Found(found.layer, -1, found.name, found.stat, found.stack);
+        }
+        if (!found.stat.isDirectory()) {
+          return null;
+        }
+        dir.close();
+        dir = found.stack;
+      }
+    } finally {
+      dir.close();
+    }
+  }
+
+  /**
+   * The names of a merged directory that are visible: each layer's names, top first, without the ones a
+   * whiteout or an opaque directory hides. Order is unspecified.
+   */
+  List<byte[]> names(Stack dir) throws PosixException {
+    Map<String, byte[]> all = new LinkedHashMap<>();
+    for (int fd : dir.fds) {
+      for (DirEntry e : Posix.readDirectory(fd, DOT)) {
+        all.putIfAbsent(new String(e.name(), StandardCharsets.ISO_8859_1), e.name());
+      }
+    }
+    List<byte[]> visible = new ArrayList<>();
+    for (byte[] name : all.values()) {
+      try (Found found = child(dir, name)) {
+        if (found != null) {
+          visible.add(name);
+        }
+      }
+    }
+    return visible;
+  }
+
+  /** The layer's directory as given, for messages. */
+  String layerName(int layer) {
+    return names.get(layer);
+  }
+
+  @Override
+  public void close() {
+    for (int fd : roots) {
+      Posix.closeQuietly(fd);
+    }
+  }
+
+  /** The kernel's two whiteouts: a 0/0 character device, or a size-0 file with the whiteout attribute. */
+  static boolean isWhiteout(OverlayNamespace namespace, int dirFd, byte[] name, Stat st) throws PosixException {
+    if (st.isCharDevice() && st.rdev() == 0) {
+      return true;
+    }
+    return st.isRegularFile() && st.size() == 0 && readXattr(dirFd, name, namespace.whiteout()) != null;
+  }
+
+  /** The kernel's test: the opaque attribute is exactly {@code y}. */
+  static boolean isOpaque(OverlayNamespace namespace, int dirFd, byte[] name) throws PosixException {
+    byte[] value = readXattr(dirFd, name, namespace.opaque());
+    return value != null && value.length == 1 && value[0] == 'y';
+  }
+
+  /** An attribute's value, or null when it is absent or the filesystem has no attributes. */
+  static byte[] readXattr(int dirFd, byte[] name, String attr) throws PosixException {
+    try {
+      return Xattrs.get(dirFd, name, attr);
+    } catch (PosixException e) {
+      if (e.errno() == Errno.EOPNOTSUPP) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** The real directories of one merged directory, top first, as open descriptors. */
+  static final class Stack implements AutoCloseable {
+    final int[] layers;
+    final int[] fds;
+    private final boolean owned;
+
+    Stack(int[] layers, int[] fds, boolean owned) {
+      this.layers = layers;
+      this.fds = fds;
+      this.owned = owned;
+    }
+
+    static Stack empty() {
+      return new Stack(new int[0], new int[0], true);
+    }
+
+    boolean isEmpty() {
+      return fds.length == 0;
+    }
+
+    @Override
+    public void close() {
+      if (owned) {
+        for (int fd : fds) {
+          Posix.closeQuietly(fd);
+        }
+      }
+    }
+  }
+
+  /**
+   * The topmost object of a name: the layer it is in, its directory's descriptor there (owned by the stack it
+   * was looked up in), its status and, for a directory, its own stack.
+   */
+  record Found(int layer, int parentFd, byte[] name, Stat stat, Stack stack) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (stack != null) {
+        stack.close();
+      }
+    }
+  }
+}
