@@ -1,14 +1,11 @@
 package dev.layerfs.fuse;
 
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.layerfs.core.testing.Differential;
-import dev.layerfs.core.testing.FsOps;
 import dev.layerfs.core.testing.LayerFixture;
 import dev.layerfs.core.testing.Op;
 import dev.layerfs.core.testing.PosixFsOps;
-import dev.layerfs.core.testing.RandomScenarios;
 import dev.layerfs.core.testing.ViewUnderTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,18 +33,7 @@ class FuseDifferentialTest {
     return (options, layers) -> {
       OverlayMount mount = OverlayMount.mount(layers.merged(), new MountOptions(options, false, true, "layerfs",
           "layerfs", OverlayFileSystem.Settings.DEFAULT, 0));
-      FsOps ops = new PosixFsOps(layers.merged());
-      return new ViewUnderTest() {
-        @Override
-        public FsOps ops() {
-          return ops;
-        }
-
-        @Override
-        public void close() throws Exception {
-          mount.close();
-        }
-      };
+      return ViewUnderTest.of(new PosixFsOps(layers.merged()), mount);
     };
   }
 
@@ -76,19 +62,8 @@ class FuseDifferentialTest {
   @ParameterizedTest
   @ValueSource(strings = {"redirect_dir=on", "redirect_dir=off", "userxattr"})
   void randomSequences(String options) throws Exception {
-    boolean userXattr = options.contains("userxattr");
-    Differential d = differential(options);
     int runs = options.equals("redirect_dir=on") ? SEQUENCES : SEQUENCES / 3;
-    for (int i = 0; i < runs; i++) {
-      long seed = 7000L * i + options.hashCode();
-      LayerFixture fixture = LayerFixture.random(seed, 1 + (int) Math.floorMod(seed, 3), seed % 2 == 0, userXattr);
-      List<Op> ops = RandomScenarios.generate(seed, 8);
-      String difference = d.run(fixture, ops);
-      if (difference != null) {
-        List<Op> shortest = d.shrink(fixture, ops);
-        fail("seed " + seed + " (" + options + "): " + d.run(fixture, shortest) + "\nshortest sequence:\n"
-            + Op.describe(shortest) + "original sequence:\n" + Op.describe(ops));
-      }
-    }
+    differential(options).checkRandomSequences(runs, options.hashCode(), 7000, options.contains("userxattr"),
+        op -> true);
   }
 }

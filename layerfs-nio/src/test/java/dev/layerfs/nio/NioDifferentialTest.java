@@ -1,13 +1,10 @@
 package dev.layerfs.nio;
 
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.layerfs.core.testing.Differential;
-import dev.layerfs.core.testing.FsOps;
 import dev.layerfs.core.testing.LayerFixture;
 import dev.layerfs.core.testing.Op;
-import dev.layerfs.core.testing.RandomScenarios;
 import dev.layerfs.core.testing.ViewUnderTest;
 import dev.layerfs.posix.Posix;
 import java.net.URI;
@@ -38,18 +35,7 @@ class NioDifferentialTest {
       FileSystem fs = FileSystems.newFileSystem(URI.create("overlay:/differential/" + VIEWS.incrementAndGet()),
           Map.of("lowerdir", options.lowerDirs(), "upperdir", options.upperDir(), "workdir", options.workDir(),
               "redirect_dir", options.redirectDir().name().toLowerCase()));
-      FsOps ops = new NioFsOps(fs);
-      return new ViewUnderTest() {
-        @Override
-        public FsOps ops() {
-          return ops;
-        }
-
-        @Override
-        public void close() throws Exception {
-          fs.close();
-        }
-      };
+      return ViewUnderTest.of(new NioFsOps(fs), fs);
     };
   }
 
@@ -71,16 +57,7 @@ class NioDifferentialTest {
 
   @Test
   void randomSequences() throws Exception {
-    Differential d = new Differential(tmp, nioView(), "redirect_dir=on");
-    for (int i = 0; i < SEQUENCES; i++) {
-      long seed = 31L * i + 4242;
-      LayerFixture fixture = LayerFixture.random(seed, 1 + (int) Math.floorMod(seed, 3), seed % 2 == 0, false);
-      List<Op> ops = RandomScenarios.generate(seed, 8).stream().filter(NioDifferentialTest::nioCanDo).toList();
-      String difference = d.run(fixture, ops);
-      if (difference != null) {
-        List<Op> shortest = d.shrink(fixture, ops);
-        fail("seed " + seed + ": " + d.run(fixture, shortest) + "\nshortest sequence:\n" + Op.describe(shortest));
-      }
-    }
+    new Differential(tmp, nioView(), "redirect_dir=on")
+        .checkRandomSequences(SEQUENCES, 4242, 31, false, NioDifferentialTest::nioCanDo);
   }
 }

@@ -113,6 +113,26 @@ public final class Differential {
     return current;
   }
 
+  /**
+   * Runs {@code count} random scenarios, the i-th from the seed {@code seedBase + seedStride * i}, and fails with the
+   * seed and the shortest failing sequence at the first difference. {@code supported} drops the operations a view
+   * cannot express (all are kept by {@code op -> true}).
+   */
+  public void checkRandomSequences(int count, long seedBase, long seedStride, boolean userXattr,
+      java.util.function.Predicate<Op> supported) throws Exception {
+    for (int i = 0; i < count; i++) {
+      long seed = seedBase + seedStride * i;
+      LayerFixture fixture = LayerFixture.random(seed, 1 + (int) Math.floorMod(seed, 3), seed % 2 == 0, userXattr);
+      List<Op> ops = RandomScenarios.generate(seed, 8).stream().filter(supported).toList();
+      String difference = run(fixture, ops);
+      if (difference != null) {
+        List<Op> shortest = shrink(fixture, ops);
+        throw new AssertionError("seed " + seed + " (" + extraOptions + "): " + run(fixture, shortest)
+            + "\nshortest sequence:\n" + Op.describe(shortest) + "original sequence:\n" + Op.describe(ops));
+      }
+    }
+  }
+
   /** Removes a scratch tree, including read-only and mode-0 directories the tests make. */
   public static void removeTree(Path root) throws IOException {
     if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {

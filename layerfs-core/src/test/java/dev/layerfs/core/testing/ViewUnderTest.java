@@ -15,18 +15,22 @@ public interface ViewUnderTest extends AutoCloseable {
   static Factory engine() {
     return (options, layers) -> {
       var overlay = dev.layerfs.core.Overlay.open(options);
-      FsOps ops = new EngineFsOps(overlay);
-      return new ViewUnderTest() {
-        @Override
-        public FsOps ops() {
-          return ops;
-        }
+      return of(new EngineFsOps(overlay), overlay);
+    };
+  }
 
-        @Override
-        public void close() {
-          overlay.close();
-        }
-      };
+  /** A view whose operations are {@code ops} and whose close is {@code resource}'s. */
+  static ViewUnderTest of(FsOps ops, AutoCloseable resource) {
+    return new ViewUnderTest() {
+      @Override
+      public FsOps ops() {
+        return ops;
+      }
+
+      @Override
+      public void close() throws Exception {
+        resource.close();
+      }
     };
   }
 }
