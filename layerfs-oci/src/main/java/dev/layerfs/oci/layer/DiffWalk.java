@@ -131,7 +131,7 @@ final class DiffWalk implements AutoCloseable {
             + namespace.redirect() + "='" + Names.printable(redirect) + "'): its contents are in the lower "
             + "layers, so the layer must carry them all, and the diff needs the lower layers (--lower)");
       }
-      below = redirected(parentBelow, redirect, path);
+      below = lowers.redirected(parentBelow, redirect, path.display());
       childWhole = true;
       marker = !whole && lowerHasDirectory(parentBelow, name);
       redirectedDirectories++;
@@ -139,7 +139,7 @@ final class DiffWalk implements AutoCloseable {
       below = LowerLayers.Stack.empty();
       marker = !whole && (parentBelow == null || lowerHasDirectory(parentBelow, name));
     } else {
-      below = parentBelow == null ? null : lowerDirectory(parentBelow, name);
+      below = parentBelow == null ? null : lowers.directory(parentBelow, name);
       marker = false;
     }
     try {
@@ -177,55 +177,6 @@ final class DiffWalk implements AutoCloseable {
         nonDirectory(found.parentFd(), name, found.stat(), path, false);
       }
     }
-  }
-
-  private LowerLayers.Stack redirected(LowerLayers.Stack parentBelow, byte[] redirect, EntryPath path)
-      throws IOException {
-    String invalid = "upper directory '" + path.display() + "' has an invalid " + namespace.redirect() + " '"
-        + Names.printable(redirect) + "'";
-    if (redirect.length == 0) {
-      throw new IOException(invalid);
-    }
-    if (redirect[0] != '/') {
-      if (Names.printable(redirect).contains("/")) {
-        throw new IOException(invalid);
-      }
-      return lowerDirectory(parentBelow, redirect);
-    }
-    EntryPath source;
-    try {
-      source = EntryPath.parse(Arrays.copyOfRange(redirect, 1, redirect.length));
-    } catch (EntryPath.ProblemException e) {
-      throw new IOException(invalid + ": " + e.getMessage());
-    }
-    if (source.isRoot()) {
-      throw new IOException(invalid);
-    }
-    LowerLayers.Found found = lowers.lookup(source);
-    if (found == null) {
-      return LowerLayers.Stack.empty();
-    }
-    if (!found.stat().isDirectory()) {
-      found.close();
-      return LowerLayers.Stack.empty();
-    }
-    return found.stack();
-  }
-
-  /** The lower stack of a child directory: empty when the lower layers have no directory there. */
-  private LowerLayers.Stack lowerDirectory(LowerLayers.Stack parentBelow, byte[] name) throws PosixException {
-    if (parentBelow == null || parentBelow.isEmpty()) {
-      return LowerLayers.Stack.empty();
-    }
-    LowerLayers.Found found = lowers.child(parentBelow, name);
-    if (found == null) {
-      return LowerLayers.Stack.empty();
-    }
-    if (!found.stat().isDirectory()) {
-      found.close();
-      return LowerLayers.Stack.empty();
-    }
-    return found.stack();
   }
 
   private boolean lowerHasDirectory(LowerLayers.Stack parentBelow, byte[] name) throws PosixException {

@@ -76,10 +76,13 @@ public final class LayerChanges {
             LowerLayers.Stack hidden = lower != null && lower.stack() != null ? lower.stack() : LowerLayers.Stack.empty();
             deletedBelow(fd, hidden, child);
             directory(fd, hidden, child);
-          } else if (LowerLayers.readXattr(dirFd, e.name(), namespace.redirect()) != null) {
-            whole(fd, redirected(dirFd, e.name(), below), child);
           } else {
-            directory(fd, lower != null && lower.stack() != null ? lower.stack() : LowerLayers.Stack.empty(), child);
+            byte[] redirect = LowerLayers.readXattr(dirFd, e.name(), namespace.redirect());
+            if (redirect != null) {
+              whole(fd, lowers.redirected(below, redirect, child.display()), child);
+            } else {
+              directory(fd, lower != null && lower.stack() != null ? lower.stack() : LowerLayers.Stack.empty(), child);
+            }
           }
         } finally {
           Posix.closeQuietly(fd);
@@ -116,7 +119,7 @@ public final class LayerChanges {
             int fd = Fds.openDirectory(upperFd, e.name());
             try {
               boolean opaque = LowerLayers.isOpaque(namespace, upperFd, e.name());
-              whole(fd, opaque || below.isEmpty() ? LowerLayers.Stack.empty() : childStack(below, e.name()),
+              whole(fd, opaque ? LowerLayers.Stack.empty() : lowers.directory(below, e.name()),
                   path.child(e.name()));
             } finally {
               Posix.closeQuietly(fd);
@@ -140,43 +143,6 @@ public final class LayerChanges {
         }
       }
     }
-  }
-
-  private LowerLayers.Stack childStack(LowerLayers.Stack below, byte[] name) throws PosixException {
-    LowerLayers.Found found = lowers.child(below, name);
-    if (found == null) {
-      return LowerLayers.Stack.empty();
-    }
-    if (!found.stat().isDirectory()) {
-      found.close();
-      return LowerLayers.Stack.empty();
-    }
-    return found.stack();
-  }
-
-  private LowerLayers.Stack redirected(int parentFd, byte[] name, LowerLayers.Stack parentBelow) throws IOException {
-    byte[] redirect = LowerLayers.readXattr(parentFd, name, namespace.redirect());
-    if (redirect.length > 0 && redirect[0] == '/') {
-      EntryPath source;
-      try {
-        source = EntryPath.parse(Arrays.copyOfRange(redirect, 1, redirect.length));
-      } catch (EntryPath.ProblemException e) {
-        throw new IOException("invalid " + namespace.redirect() + " on '" + new String(name,
-            StandardCharsets.UTF_8) + "': " + e.getMessage());
-      }
-      if (source.isRoot()) {
-        return LowerLayers.Stack.empty();
-      }
-      LowerLayers.Found found = lowers.lookup(source);
-      if (found == null || !found.stat().isDirectory()) {
-        if (found != null) {
-          found.close();
-        }
-        return LowerLayers.Stack.empty();
-      }
-      return found.stack();
-    }
-    return parentBelow.isEmpty() ? LowerLayers.Stack.empty() : childStack(parentBelow, redirect);
   }
 
   private void add(Kind kind, EntryPath path) {

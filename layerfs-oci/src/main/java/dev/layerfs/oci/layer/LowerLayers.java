@@ -2,6 +2,7 @@ package dev.layerfs.oci.layer;
 
 import dev.layerfs.posix.DirEntry;
 import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
 import dev.layerfs.posix.Stat;
@@ -135,6 +136,53 @@ final class LowerLayers implements AutoCloseable {
     } finally {
       dir.close();
     }
+  }
+
+  /** The lower directories under {@code name} in {@code dir}: an empty stack when no layer has a directory there. */
+  Stack directory(Stack dir, byte[] name) throws PosixException {
+    return dir == null || dir.isEmpty() ? Stack.empty() : directoryOrEmpty(child(dir, name));
+  }
+
+  /**
+   * The lower directories an upper directory renamed from elsewhere stands for, found as the kernel follows its
+   * redirect xattr: a name in the parent's lower directories, or an absolute path from the root. {@code where} names
+   * the upper directory in the error about a redirect that is neither.
+   */
+  Stack redirected(Stack parentBelow, byte[] redirect, String where) throws IOException {
+    String invalid = "upper directory '" + where + "' has an invalid " + namespace.redirect() + " '"
+        + Names.printable(redirect) + "'";
+    if (redirect.length == 0) {
+      throw new IOException(invalid);
+    }
+    if (redirect[0] != '/') {
+      for (byte b : redirect) {
+        if (b == '/') {
+          throw new IOException(invalid);
+        }
+      }
+      return directory(parentBelow, redirect);
+    }
+    EntryPath source;
+    try {
+      source = EntryPath.parse(Arrays.copyOfRange(redirect, 1, redirect.length));
+    } catch (EntryPath.ProblemException e) {
+      throw new IOException(invalid + ": " + e.getMessage());
+    }
+    if (source.isRoot()) {
+      throw new IOException(invalid);
+    }
+    return directoryOrEmpty(lookup(source));
+  }
+
+  private static Stack directoryOrEmpty(Found found) {
+    if (found == null) {
+      return Stack.empty();
+    }
+    if (!found.stat().isDirectory()) {
+      found.close();
+      return Stack.empty();
+    }
+    return found.stack();
   }
 
   /**
