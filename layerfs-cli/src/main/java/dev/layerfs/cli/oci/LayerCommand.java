@@ -2,6 +2,7 @@ package dev.layerfs.cli.oci;
 
 import dev.layerfs.oci.image.DigestAlgorithm;
 import dev.layerfs.oci.image.DigestingOutputStream;
+import dev.layerfs.oci.image.NonClosingOutputStream;
 import dev.layerfs.oci.layer.ApplyResult;
 import dev.layerfs.oci.layer.DiffResult;
 import dev.layerfs.oci.layer.LayerApply;
@@ -102,7 +103,7 @@ public final class LayerCommand {
           : output.toAbsolutePath().resolveSibling("." + output.getFileName() + ".partial-" + System.nanoTime());
       DigestingOutputStream tar;
       DiffResult result;
-      try (OutputStream file = temp == null ? new NonClosing(System.out) : Files.newOutputStream(temp)) {
+      try (OutputStream file = temp == null ? new NonClosingOutputStream(System.out) : Files.newOutputStream(temp)) {
         OutputStream compressed = compression.compress(new java.io.BufferedOutputStream(file, 1 << 16),
             Runtime.getRuntime().availableProcessors());
         tar = new DigestingOutputStream(compressed, DigestAlgorithm.SHA256);
@@ -162,22 +163,6 @@ public final class LayerCommand {
     }
   }
 
-  /** Standard output stays open for whatever the caller prints next. */
-  private static final class NonClosing extends java.io.FilterOutputStream {
-    NonClosing(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] buffer, int offset, int length) throws IOException {
-      out.write(buffer, offset, length);
-    }
-
-    @Override
-    public void close() throws IOException {
-      flush();
-    }
-  }
 
   static Compression compression(String name) {
     return switch (name.toLowerCase(Locale.ROOT)) {

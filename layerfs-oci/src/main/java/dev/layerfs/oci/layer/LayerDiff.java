@@ -1,7 +1,7 @@
 package dev.layerfs.oci.layer;
 
+import dev.layerfs.oci.image.NonClosingOutputStream;
 import dev.layerfs.oci.tar.TarWriter;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -43,17 +43,7 @@ public final class LayerDiff {
    * flushed but not closed.
    */
   public DiffResult write(Path upper, OutputStream out) throws IOException {
-    OutputStream unclosed = new FilterOutputStream(out) {
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len);
-      }
-
-      @Override
-      public void close() throws IOException {
-        flush();
-      }
-    };
+    OutputStream unclosed = new NonClosingOutputStream(out);
     try (TarWriter tar = new TarWriter(unclosed, new TarWriter.Options(times, true));
         DiffWalk walk = new DiffWalk(upper, namespace,
             lowers == null ? null : LowerLayers.open(lowers, namespace), tar)) {

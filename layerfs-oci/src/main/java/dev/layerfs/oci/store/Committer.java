@@ -8,11 +8,12 @@ import dev.layerfs.oci.image.ImageConfig;
 import dev.layerfs.oci.image.ImageReference;
 import dev.layerfs.oci.image.Manifest;
 import dev.layerfs.oci.image.MediaTypes;
+import dev.layerfs.oci.image.NonClosingOutputStream;
+import dev.layerfs.oci.internal.Pipe;
 import dev.layerfs.oci.layer.ApplyResult;
 import dev.layerfs.oci.layer.DiffResult;
 import dev.layerfs.oci.layer.LayerApply;
 import dev.layerfs.oci.layer.LayerDiff;
-import dev.layerfs.oci.internal.Pipe;
 import dev.layerfs.oci.layer.Trees;
 import dev.layerfs.oci.store.StoreJson.LayerRecord;
 import dev.layerfs.oci.tar.Compression;
@@ -89,7 +90,7 @@ final class Committer {
           FileChannel channel = FileChannel.open(blobFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         DigestingOutputStream digesting = new DigestingOutputStream(Channels.newOutputStream(channel),
             DigestAlgorithm.SHA256);
-        try (OutputStream compressed = options.compression().compress(new NonClosing(digesting),
+        try (OutputStream compressed = options.compression().compress(new NonClosingOutputStream(digesting),
             Runtime.getRuntime().availableProcessors())) {
           in.transferTo(compressed);
         }
@@ -252,23 +253,6 @@ final class Committer {
       for (OutputStream out : outs) {
         out.close();
       }
-    }
-  }
-
-  /** Lets a compressor finish its stream without closing the file under it. */
-  private static final class NonClosing extends java.io.FilterOutputStream {
-    NonClosing(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] buffer, int offset, int length) throws IOException {
-      out.write(buffer, offset, length);
-    }
-
-    @Override
-    public void close() throws IOException {
-      flush();
     }
   }
 }
