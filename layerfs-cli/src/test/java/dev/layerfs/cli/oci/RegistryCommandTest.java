@@ -123,6 +123,28 @@ class RegistryCommandTest {
   }
 
   @Test
+  void blobsAnotherRepositoryOfTheRegistryHasAreMountedNotSent() throws IOException {
+    Cli cli = committedImage();
+    try (TcpProxy proxy = new TcpProxy(registry.port())) {
+      String base = proxy.address() + "/base/app:2";
+      cli.run("image", "tag", "app:2", base);
+      cli.run("push", base);
+      long sentBefore = proxy.bytesToServer();
+      assertTrue(sentBefore > BIG, "the first push sends the layers: " + sentBefore);
+
+      Cli.Run push = cli.exec("push", "app:2", proxy.address() + "/derived/app:2", "--progress", "plain");
+      assertEquals(0, push.exit(), push.err());
+      long sent = proxy.bytesToServer() - sentBefore;
+      assertTrue(sent < 20_000, "mounts and the manifest only: " + sent + " bytes\n" + push.err());
+      assertEquals(4, push.err().split("mounted from " + proxy.address() + "/base/app", -1).length - 1, push.err());
+
+      Cli.Run again = cli.exec("push", "app:2", proxy.address() + "/derived/app:2", "--progress", "plain");
+      assertEquals(4, again.err().split("already in " + proxy.address() + "/derived/app", -1).length - 1,
+          again.err());
+    }
+  }
+
+  @Test
   void aPullCutOffMidLayerResumesAndIsVerified() throws IOException {
     Cli cli = committedImage();
     cli.run("push", "app:2", registry.address() + "/resume/app:2");

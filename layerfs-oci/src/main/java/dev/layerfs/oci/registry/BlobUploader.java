@@ -17,8 +17,9 @@ import java.util.Optional;
 
 /**
  * Pushes a blob the cheapest way the registry allows: not at all when it is there, by mounting it from another
- * repository, in one PUT when small, else in PATCH chunks so that memory use stays bounded. Progress is reported
- * only for bytes actually sent, from 0 when the upload starts.
+ * repository, else streamed from its file in one PUT (as Docker does), or in PATCH chunks of a given size for
+ * registries or proxies that limit request sizes. Progress is reported only for bytes actually sent, from 0 when the
+ * upload starts.
  */
 final class BlobUploader {
   private static final String OCTET_STREAM = "application/octet-stream";
@@ -68,15 +69,19 @@ final class BlobUploader {
     }
     String location = expect(started, 202, about);
     progress.progress(blob.digest(), 0, size);
-    if (size > chunkSize) {
+    boolean chunked = chunkSize > 0 && size > chunkSize;
+    if (chunked) {
       location = patchChunks(about, blob, content, location, scopes, progress);
     }
     String finish = location + (location.contains("?") ? "&" : "?") + "digest=" + blob.digest();
     HttpResponse<InputStream> finished = transport.send(
-        Call.send(about, "PUT", finish, size > chunkSize ? BodyPublishers.noBody() : BodyPublishers.ofFile(content),
-            scopes).header("Content-Type", OCTET_STREAM), "blob upload");
+        Call.send(about, "PUT", finish, chunked ? BodyPublishers.noBody()
+            : CountingBody.of(content, blob.digest(), progress), scopes).header("Content-Type", OCTET_STREAM),
+        "blob upload");
     expect(finished, 201, about);
-    progress.progress(blob.digest(), size, size);
+    if (chunked) {
+      progress.progress(blob.digest(), size, size);
+    }
     return BlobPushResult.UPLOADED;
   }
 

@@ -204,7 +204,8 @@ public final class RegistryClient implements AutoCloseable {
     private ProgressListener progress = ProgressListener.NONE;
     private HttpClient.Version httpVersion = HttpClient.Version.HTTP_2;
     private Duration connectTimeout = Duration.ofSeconds(30);
-    private int chunkSize = 8 * 1024 * 1024;
+    /** 0: one streamed PUT per blob. */
+    private int chunkSize;
 
     private Builder() {}
 
@@ -268,7 +269,10 @@ public final class RegistryClient implements AutoCloseable {
       return this;
     }
 
-    /** Blobs larger than this are uploaded in PATCH chunks of this size; smaller ones in a single PUT. */
+    /**
+     * Uploads blobs larger than this in PATCH chunks of this size, for registries or proxies that limit the size
+     * of a request; by default every blob is streamed in one PUT.
+     */
     public Builder chunkSize(int bytes) {
       if (bytes < 1) {
         throw new IllegalArgumentException("chunk size must be positive, not " + bytes);

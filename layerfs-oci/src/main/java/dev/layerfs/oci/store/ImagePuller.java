@@ -116,7 +116,7 @@ final class ImagePuller {
         Descriptor blob = blobs.get(i);
         Future<Path> download = downloads.get(i);
         if (download != null) {
-          session.addBlob(blob, Transfers.await(download));
+          session.adoptVerifiedBlob(blob, Transfers.await(download));
           received += blob.size();
         }
         session.addLayer(blob, diffIds.get(i), diffIds.subList(0, i), progress);

@@ -90,6 +90,23 @@ public final class StoreSession implements AutoCloseable {
     return expected;
   }
 
+  /**
+   * Moves in a blob already checked against {@code expected} as it was written to {@code staged} (a file of the
+   * store's temporary directory, forced to disk), such as a registry download: hashing it again would read every
+   * byte twice.
+   */
+  void adoptVerifiedBlob(Descriptor expected, Path staged) throws IOException {
+    if (store.hasBlob(expected.digest())) {
+      Files.deleteIfExists(staged);
+      return;
+    }
+    if (!staged.toAbsolutePath().normalize().startsWith(store.tmp()) || Files.size(staged) != expected.size()) {
+      throw new IOException(staged + " is not a download of " + expected.digest() + " (" + expected.size()
+          + " bytes) in " + store.tmp());
+    }
+    Durable.move(staged, store.blobFile(expected.digest()));
+  }
+
   /** Adds a small blob, such as a manifest or a config, and returns its descriptor. */
   public Descriptor addBlob(String mediaType, byte[] content) throws IOException {
     Descriptor descriptor = Descriptor.of(mediaType, content);

@@ -117,6 +117,21 @@ class RegistryClientTest {
   }
 
   @Test
+  void blobsAreStreamedInOneRequestByDefaultReportingProgress() throws IOException {
+    List<Long> progress = new ArrayList<>();
+    try (RegistryClient streaming = newClient(RegistryClient.builder()
+        .progress((blob, done, total) -> progress.add(done)))) {
+      Descriptor blob = TestImage.randomBlob(work, 300_000, 8, blobs);
+      ImageReference repository = reference("streamed/blob:x");
+      assertEquals(BlobPushResult.UPLOADED, streaming.pushBlob(repository, blob, blobs.get(blob.digest())));
+      assertEquals(0L, progress.getFirst());
+      assertEquals(300_000L, progress.getLast());
+      assertTrue(progress.size() > 2, "progress while the body is sent: " + progress);
+      assertPullsBack(repository, blob);
+    }
+  }
+
+  @Test
   void blobsTheRepositoryHasAreNotSentAgain() throws IOException {
     proxy = new TcpProxy(registry.port());
     try (RegistryClient proxied = newClient(RegistryClient.builder().plainHttp(proxy.address()))) {
