@@ -42,7 +42,7 @@ public final class LoginCommand implements Callable<Integer> {
       }
       password = new String(System.in.readAllBytes(), StandardCharsets.UTF_8).replaceFirst("\r?\n$", "");
     } else {
-      if (console == null) {
+      if (console == null || !console.isTerminal()) {
         throw new IllegalArgumentException("no terminal to ask for the password of " + name
             + " on: use --username and --password-stdin");
       }

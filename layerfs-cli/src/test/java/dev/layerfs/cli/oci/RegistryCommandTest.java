@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.layerfs.oci.image.Descriptor;
 import dev.layerfs.oci.image.ImageIndex;
+import dev.layerfs.oci.image.MediaTypes;
 import dev.layerfs.oci.store.LayerStore;
 import dev.layerfs.oci.store.StoredImage;
 import dev.layerfs.oci.store.StoredLayer;
@@ -100,6 +101,17 @@ class RegistryCommandTest {
     Cli imported = new Cli(temp.resolve("imported"));
     imported.run("image", "import", temp.resolve("layout").toString());
     assertSameImage(imported, "layout:1", pulled, ref);
+
+    String docker = registry.address() + "/by/skopeo:v2s2";
+    Tool.run(temp, "skopeo", "--insecure-policy", "copy", "--dest-tls-verify=false", "--format", "v2s2",
+        "oci:" + temp.resolve("layout") + ":1", "docker://" + docker);
+    pulled.run("pull", docker);
+    StoredImage v2s2 = LayerStore.open(pulled.root()).image(docker);
+    StoredImage oci = LayerStore.open(imported.root()).image("layout:1");
+    assertEquals(MediaTypes.DOCKER_MANIFEST, v2s2.manifestDescriptor().mediaType());
+    assertEquals(oci.diffIds(), v2s2.diffIds(), "a Docker v2 schema 2 manifest of the same layers");
+    assertEquals(LayerStore.open(pulled.root()).layersOf(v2s2), LayerStore.open(pulled.root()).layersOf(
+        LayerStore.open(pulled.root()).image(ref)), "layers the store has are shared, not unpacked again");
   }
 
   @Test

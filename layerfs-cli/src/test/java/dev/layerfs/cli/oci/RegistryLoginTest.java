@@ -53,6 +53,11 @@ class RegistryLoginTest {
     assertTrue(wrong.err().contains(registry.address() + " rejected the credentials of user 'tester'"), wrong.err());
     assertFalse(Files.exists(authFile), "a refused login saves nothing");
 
+    Cli.Run noTerminal = Cli.raw(with(trust, "login", registry.address(), "-u", USER));
+    assertEquals(2, noTerminal.exit());
+    assertTrue(noTerminal.err().contains("no terminal to ask for the password of " + registry.address()
+        + " on: use --username and --password-stdin"), noTerminal.err());
+
     Cli.Run noCredentials = cli.exec(with(trust, "push", "app:1", ref));
     assertEquals(1, noCredentials.exit());
     assertTrue(noCredentials.err().contains("there are no credentials for " + registry.address() + " (log in first"),
