@@ -21,12 +21,7 @@ for tool in debootstrap umoci skopeo; do
   command -v "$tool" >/dev/null || { echo "bench/oci.sh: needs $tool (apt-get install $tool)" >&2; exit 1; }
 done
 
-JAVA_HOME=$("$here/scripts/java-home")
-jar=$(ls "$here"/layerfs-cli/target/layerfs-cli-*.jar 2>/dev/null | grep -v -e sources -e tests | head -1 || true)
-if [ -z "$jar" ]; then
-  (cd "$here" && MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow" JAVA_HOME=$JAVA_HOME mvn -q -B -DskipTests package)
-  jar=$(ls "$here"/layerfs-cli/target/layerfs-cli-*.jar | grep -v -e sources -e tests | head -1)
-fi
+source "$here/bench/lib.sh"
 # The JVM directly, as ./layerfs runs it, without the launcher's JDK lookup (reported separately below).
 jvm_flags=(--enable-native-access=ALL-UNNAMED -Dsun.jnu.encoding=UTF-8 -Dfile.encoding=UTF-8 -XX:+UseSerialGC)
 layerfs() {  # -Xshare:auto as the launcher has it, unless an AOT cache replaces the class data sharing
@@ -55,7 +50,6 @@ fi
 files=$(find "$rootfs" | wc -l)
 size=$(du -sb "$rootfs" | cut -f1)
 
-source "$here/bench/timing.sh"
 # worktime LOG PATTERN: the seconds the progress lines matching PATTERN report, the work without JVM start-up.
 worktime() { grep "$2" "$1" | sed -n 's/.* in \([0-9.]*\) s .*/\1/p' | awk '{s+=$1} END {printf "%.2f", s}'; }
 

@@ -21,12 +21,7 @@ for tool in skopeo docker-registry curl gzip; do
   command -v "$tool" >/dev/null || { echo "bench/registry.sh: needs $tool" >&2; exit 1; }
 done
 
-JAVA_HOME=$("$here/scripts/java-home")
-jar=$(ls "$here"/layerfs-cli/target/layerfs-cli-*.jar 2>/dev/null | grep -v -e sources -e tests | head -1 || true)
-if [ -z "$jar" ]; then
-  (cd "$here" && MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow" JAVA_HOME=$JAVA_HOME mvn -q -B -DskipTests package)
-  jar=$(ls "$here"/layerfs-cli/target/layerfs-cli-*.jar | grep -v -e sources -e tests | head -1)
-fi
+source "$here/bench/lib.sh"
 layerfs() {  # the JVM directly, as ./layerfs runs it, without the launcher's JDK lookup
   "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dsun.jnu.encoding=UTF-8 -Dfile.encoding=UTF-8 \
     -XX:+UseSerialGC ${aot_flags:--Xshare:auto} -cp "$jar:$here/layerfs-cli/target/lib/*" dev.layerfs.cli.Main "$@"
@@ -71,7 +66,6 @@ EOF
   exit 1
 }
 
-source "$here/bench/timing.sh"
 # transfer LOG: the seconds layerfs reports for the transfer itself (its last line), without JVM start-up.
 transfer() { sed -n 's/.* bytes \(received\|sent\), .* in \([0-9.]*\) s, digest .*/\2/p' "$1" | tail -1; }
 

@@ -34,7 +34,7 @@ final class BlobDownloader {
 
   void download(Target repository, Descriptor blob, Path target, ProgressListener progress) throws IOException {
     Target about = repository.about(blob.digest().toString());
-    Path partial = target.resolveSibling(target.getFileName() + ".partial");
+    Path partial = partialFile(target);
     boolean complete = false;
     try (FileChannel out = open(partial)) {
       new Transfer(about, blob, partial, out, progress).run();
@@ -53,6 +53,11 @@ final class BlobDownloader {
       Files.deleteIfExists(partial);
       throw new LocalWriteException("cannot move the downloaded blob " + blob.digest() + " to " + target + ": " + e, e);
     }
+  }
+
+  /** Where a download to {@code target} is written until the whole blob matched its digest. */
+  static Path partialFile(Path target) {
+    return target.resolveSibling(target.getFileName() + ".partial");
   }
 
   /** The state of one download across its resumptions: bytes written so far and their running hash. */

@@ -137,6 +137,14 @@ public final class RegistryClient implements AutoCloseable {
     downloader.download(Target.of(repository), blob, target, listener);
   }
 
+  /**
+   * Where {@link #pullBlob} writes a blob to {@code target} while it arrives: bytes the listener was told of are in
+   * it, so that a reader can follow a download; it is renamed to {@code target} once verified.
+   */
+  public static Path partialFile(Path target) {
+    return BlobDownloader.partialFile(target);
+  }
+
   /** Uploads the blob whose bytes are in {@code content}, unless the repository has it already. */
   public BlobPushResult pushBlob(ImageReference repository, Descriptor blob, Path content) throws IOException {
     return pushBlob(repository, blob, content, Optional.empty(), progress);

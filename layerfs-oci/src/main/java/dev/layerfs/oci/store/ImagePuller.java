@@ -10,6 +10,7 @@ import dev.layerfs.oci.image.Platform;
 import dev.layerfs.oci.registry.FetchedManifest;
 import dev.layerfs.oci.registry.RegistryClient;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,8 +22,9 @@ import java.util.concurrent.Future;
 /**
  * Pulls an image from a registry into the store, with the same checks and the same result as an import of that
  * image: the manifest for this platform, its config, then every layer blob whose layer the store lacks, a few at a
- * time, each unpacked (bottom first) as soon as it and the layers below it are in. Digests are verified while the
- * bytes stream in; a blob that does not match is discarded, so nothing unverified enters the store.
+ * time, each layer unpacked (bottom first) as soon as the layers below it are in, while its blob still arrives.
+ * Blob digests are verified while the bytes stream in, layers against their diff IDs as they are unpacked; a blob
+ * that does not match is discarded and fails the pull, so nothing unverified enters the store.
  *
  * <p>Blobs are downloaded into the store's temporary directory (resuming dropped connections with Range requests)
  * and moved into {@code blobs/} once verified; the image is named only when all of it is stored, so an interrupted
@@ -90,10 +92,12 @@ final class ImagePuller {
 
   /**
    * Downloads the blobs of the layers the store lacks, {@link Transfers#PARALLEL} at a time, and unpacks each
-   * layer in order as soon as its blob is in; answers the bytes received.
+   * layer in order as soon as the layers below it are in: from its stored blob when its download is complete,
+   * else from the bytes as they arrive. Answers the bytes received.
    */
   private long layers(ImageReference reference, List<Descriptor> blobs, List<Digest> diffIds) throws IOException {
     Map<Integer, Future<Path>> downloads = new TreeMap<>();
+    Map<Integer, ArrivingBlob> arriving = new TreeMap<>();
     List<Path> staged = new ArrayList<>();
     long received = 0;
     try (Transfers transfers = new Transfers()) {
@@ -105,21 +109,26 @@ final class ImagePuller {
         Path file = session.newStagingFile();
         staged.add(file);
         String label = "layer " + diffIds.get(i).hex().substring(0, 12) + ": downloading";
-        downloads.put(i, transfers.start(() -> {
-          try (TransferTask task = new TransferTask(progress, label)) {
-            client.pullBlob(reference, blob, file, task);
-          }
-          return file;
-        }));
+        TransferTask task = new TransferTask(progress, label);
+        ArrivingBlob download = new ArrivingBlob(blob, file, task);
+        arriving.put(i, download);
+        downloads.put(i, transfers.start(() -> download(reference, blob, file, task, download)));
       }
       for (int i = 0; i < blobs.size(); i++) {
         Descriptor blob = blobs.get(i);
         Future<Path> download = downloads.get(i);
-        if (download != null) {
-          session.adoptVerifiedBlob(blob, Transfers.await(download));
-          received += blob.size();
+        List<Digest> lowers = diffIds.subList(0, i);
+        if (download == null) {
+          session.addLayer(blob, diffIds.get(i), lowers, progress);
+          continue;
         }
-        session.addLayer(blob, diffIds.get(i), diffIds.subList(0, i), progress);
+        boolean unpacked = !download.isDone()
+            && unpackAsItArrives(blob, diffIds.get(i), lowers, arriving.get(i), download);
+        session.adoptVerifiedBlob(blob, Transfers.await(download));
+        received += blob.size();
+        if (!unpacked) {
+          session.addLayer(blob, diffIds.get(i), lowers, progress);
+        }
       }
     } finally {
       for (Path file : staged) {
@@ -127,5 +136,38 @@ final class ImagePuller {
       }
     }
     return received;
+  }
+
+  private Path download(ImageReference reference, Descriptor blob, Path file, TransferTask task,
+      ArrivingBlob arriving) throws IOException {
+    IOException failure = new IOException("the download of " + blob.digest() + " was cancelled");
+    try (task) {
+      client.pullBlob(reference, blob, file, arriving);
+      failure = null;
+      return file;
+    } catch (IOException e) {
+      failure = e;
+      throw e;
+    } finally {
+      arriving.ended(failure);
+    }
+  }
+
+  /**
+   * Unpacks a layer from its download in progress; when that fails, the download's own failure (a digest
+   * mismatch, a registry error) is the one that counts, and a download that succeeded after all (it started over,
+   * say) leaves the layer to be unpacked from the stored blob.
+   */
+  private boolean unpackAsItArrives(Descriptor blob, Digest diffId, List<Digest> lowers, ArrivingBlob arriving,
+      Future<Path> download) throws IOException {
+    try (InputStream in = arriving.open()) {
+      session.addLayerAsItArrives(blob, diffId, lowers, in, progress);
+      return true;
+    } catch (IOException e) {
+      Transfers.await(download);
+      progress.note("layer " + diffId.hex().substring(0, 12) + ": unpacking again from the downloaded blob ("
+          + e.getMessage() + ")");
+      return false;
+    }
   }
 }

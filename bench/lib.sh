@@ -1,4 +1,12 @@
-# Timing helpers of the benchmarks, sourced by bench/oci.sh and bench/registry.sh.
+# Helpers of the benchmarks, sourced by bench/oci.sh and bench/registry.sh once $here is the checkout.
+
+# The JDK and the CLI jar (built when missing): sets JAVA_HOME and jar.
+JAVA_HOME=$("$here/scripts/java-home")
+jar=$(ls "$here"/layerfs-cli/target/layerfs-cli-*.jar 2>/dev/null | grep -v -e sources -e tests | head -1 || true)
+if [ -z "$jar" ]; then
+  (cd "$here" && MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow" JAVA_HOME=$JAVA_HOME mvn -q -B -DskipTests package)
+  jar=$(ls "$here"/layerfs-cli/target/layerfs-cli-*.jar | grep -v -e sources -e tests | head -1)
+fi
 
 # seconds COMMAND...: runs the command after a sync, ending with a sync (layerfs syncs what it publishes; the
 # others get the same), and prints the elapsed seconds.
