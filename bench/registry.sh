@@ -6,9 +6,9 @@
 #   sudo bench/registry.sh                   # BENCH_RUNS=5 runs per step, median shown
 #   BENCH_RUNS=3 BENCH_MB=200 sudo bench/registry.sh
 #
-# Needs root (as the other benchmarks; the store keeps owners), docker-registry, skopeo and a JDK >= 25. Each run
-# starts a fresh registry (empty storage, new port), so that no tool can mount or skip a blob seen in an earlier
-# run; the two tools push to different repositories and take turns at going first.
+# Needs root (as the other benchmarks; the store keeps owners), docker-registry, skopeo, umoci and a JDK >= 25.
+# Each run starts a fresh registry (empty storage, new port), so that no tool can mount or skip a blob seen in an
+# earlier run; the two tools push to different repositories and take turns at going first.
 set -euo pipefail
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -17,7 +17,7 @@ total_mb=${BENCH_MB:-300}
 layers=${BENCH_LAYERS:-5}
 
 [ "$(id -u)" = 0 ] || { echo "bench/registry.sh: run as root" >&2; exit 1; }
-for tool in skopeo docker-registry curl gzip; do
+for tool in skopeo umoci docker-registry curl gzip; do
   command -v "$tool" >/dev/null || { echo "bench/registry.sh: needs $tool" >&2; exit 1; }
 done
 
@@ -115,7 +115,7 @@ declare -A t
 for run in $(seq "$runs"); do
   echo "== run $run of $runs" >&2
   start_registry
-  rm -rf pulled-store pulled-store-aot pulled-oci
+  rm -rf pulled-store pulled-store-aot pulled-oci pulled-bundle
   push_layerfs() {
     t[push_layerfs]+=" $(logged push.log layerfs push image:1 "$registry/layerfs/app:1" --root source --progress plain)"
     t[push_layerfs_work]+=" $(transfer push.log)"
@@ -137,6 +137,7 @@ for run in $(seq "$runs"); do
   pull_skopeo() {
     t[pull_skopeo]+=" $(logged skopeo.log skopeo --insecure-policy copy --src-tls-verify=false \
       "docker://$registry/skopeo/app:1" oci:pulled-oci:1)"
+    t[unpack_umoci]+=" $(seconds umoci unpack --image pulled-oci:1 pulled-bundle)"
   }
   if [ $((run % 2)) = 1 ]; then
     push_layerfs; push_layerfs_aot; push_skopeo; pull_layerfs; pull_layerfs_aot; pull_skopeo
@@ -151,6 +152,8 @@ t[jvm]=$( (time -p layerfs --version >/dev/null) 2>&1 | awk '/real/ {print $2}')
 
 cell() { fmt "$(median ${t[$1]})"; }
 ratio() { echo "scale=2; $(median ${t[$1]}) / $(median ${t[$2]})" | bc; }
+sum() { fmt "$(echo "$(median ${t[$1]}) + $(median ${t[$2]})" | bc)"; }
+ratio_sum() { echo "scale=2; $(median ${t[$1]}) / ($(median ${t[$2]}) + $(median ${t[$3]}))" | bc; }
 report=$(cat <<EOF
 Image: $layers layers, $total_mb MB uncompressed in 1 MB random files and 64 kB base64 text files, $((blob_bytes / 1000000)) MB of
 gzip blobs. Median of $runs runs, a fresh docker-registry $(dpkg-query -W -f='${Version}' docker-registry 2>/dev/null) (filesystem
@@ -164,6 +167,7 @@ skopeo $(skopeo --version | awk '{print $3}'), $(nproc) CPUs, $(uname -r), $(df 
 | --- | --- | --- | --- | --- | --- | --- |
 | push | $(cell push_layerfs) | $(cell push_layerfs_work) | $(cell push_layerfs_aot) | $(cell push_skopeo) | $(ratio push_layerfs push_skopeo) | \`layerfs push\` from its store vs \`skopeo copy oci:… docker://…\`, to an empty repository |
 | pull | $(cell pull_layerfs) | $(cell pull_layerfs_work) | $(cell pull_layerfs_aot) | $(cell pull_skopeo) | $(ratio pull_layerfs pull_skopeo) | \`layerfs pull\` into an empty store (download, verify, **unpack** each layer) vs \`skopeo copy docker://… oci:…\` into an empty directory (download, verify) |
+| pull and unpack | $(cell pull_layerfs) | $(cell pull_layerfs_work) | $(cell pull_layerfs_aot) | $(sum pull_skopeo unpack_umoci) | $(ratio_sum pull_layerfs pull_skopeo unpack_umoci) | the same \`layerfs pull\` vs that \`skopeo copy\` followed by \`umoci unpack\` of the image (median of each) |
 EOF
 )
 echo
