@@ -214,6 +214,32 @@ class RegistryCommandTest {
     assertTrue(bad.err().contains("invalid image reference 'Upper/Case:1'"), bad.err());
   }
 
+  @Test
+  void aFullDiskFailsThePullNamingWhereAndNamesNoImage() throws IOException {
+    Cli cli = committedImage();
+    cli.run("push", "app:2", registry.address() + "/full/app:2");
+    Path small = Files.createDirectory(temp.resolve("small-disk"));
+    Tool.run(temp, "mount", "-t", "tmpfs", "-o", "size=600k", "layerfs-test", small.toString());
+    try {
+      Cli full = new Cli(small.resolve("store"));
+      Cli.Run run = full.exec("pull", registry.address() + "/full/app:2");
+      assertEquals(1, run.exit(), run.err());
+      assertTrue(run.err().contains("No space left on device") && run.err().contains(small.toString()), run.err());
+      assertEquals("", full.run("image", "ls", "-q"), "no image is named");
+      assertEquals(List.of(), full.list("tmp"), "no download is left behind");
+    } finally {
+      Tool.run(temp, "umount", small.toString());
+    }
+  }
+
+  @Test
+  void anUnreachableRegistryIsAnErrorNamingIt() throws IOException {
+    String closed = "127.0.0.1:" + LocalRegistry.freePort();
+    Cli.Run run = new Cli(temp.resolve("store")).exec("pull", closed + "/team/app:1");
+    assertEquals(1, run.exit());
+    assertTrue(run.err().contains("layerfs pull: registry " + closed + " is unreachable"), run.err());
+  }
+
   /** Same image ID, manifest, diff IDs and unpacked layers in two stores. */
   private static void assertSameImage(Cli expectedStore, String expectedName, Cli actualStore, String actualName)
       throws IOException {
