@@ -15,8 +15,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code layerfs login}: checks credentials against a registry and saves them where Docker and podman read them. */
 @Command(name = "login", mixinStandardHelpOptions = true, description = {
-    "Log in to a registry: the credentials are checked, then saved (base64, mode 0600) in the auth file in",
-    "Docker's format, so that docker, podman and skopeo use them too."})
+    "Log in to a registry: the credentials are checked, then saved in the auth",
+    "file in Docker's format (base64, mode 0600), where docker, podman and",
+    "skopeo find them too."})
 public final class LoginCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin RegistryOptions registry;

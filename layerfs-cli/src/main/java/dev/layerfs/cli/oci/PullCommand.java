@@ -15,17 +15,17 @@ import picocli.CommandLine.Spec;
 /** {@code layerfs pull}: an image from a registry into the store, as {@code docker pull}. */
 @Command(name = "pull", mixinStandardHelpOptions = true, description = {
     "Pull an image from a registry into the store, named after REF.",
-    "Layers the store has are not downloaded again; the others are downloaded three at a time, verified against",
-    "their digests as they arrive (a dropped connection resumes where it stopped) and unpacked into the store."})
+    "Layers the store has are not downloaded again; the others are downloaded",
+    "three at a time, verified against their digests as they arrive (a dropped",
+    "connection resumes where it stopped) and unpacked into the store meanwhile."})
 public final class PullCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin StoreOptions store;
   @Mixin ProgressOptions progress;
   @Mixin RegistryOptions registry;
 
-  @Parameters(paramLabel = "REF", description = {
-      "[REGISTRY/]REPOSITORY[:TAG][@DIGEST], e.g. debian:12, localhost:5000/team/app@sha256:… (Docker Hub when no",
-      "registry is named)."})
+  @Parameters(paramLabel = "REF", description = "[REGISTRY/]REPOSITORY[:TAG][@DIGEST], e.g. debian:12 or"
+      + " localhost:5000/team/app@sha256:… (Docker Hub when no registry is named).")
   String reference;
 
   @Mixin PlatformOptions platform;

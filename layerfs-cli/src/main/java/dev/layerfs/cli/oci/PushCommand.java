@@ -16,9 +16,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code layerfs push}: an image of the store to a registry, as {@code docker push}; prints the manifest digest. */
 @Command(name = "push", mixinStandardHelpOptions = true, description = {
-    "Push an image of the store to a registry and print the digest of its manifest there.",
-    "Blobs the repository has are not sent, blobs known to be in another repository of the same registry are",
-    "mounted from there; the layers go as the store keeps them, so the image keeps its digest."})
+    "Push an image of the store to a registry; prints its manifest digest.",
+    "Blobs the repository has are not sent; blobs an image in the store is named",
+    "after in another repository of the registry are mounted from there. Layers",
+    "go as the store keeps them, so the image keeps its digest."})
 public final class PushCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin StoreOptions store;

@@ -14,17 +14,16 @@ import picocli.CommandLine.Option;
 
 /** How to reach registries, shared by pull, push, login and logout: TLS trust, insecure registries, the auth file. */
 public final class RegistryOptions {
-  @Option(names = "--insecure", description = {
-      "Accept the registry's certificate unverified, or plain HTTP when it does not speak TLS.",
-      "(Loopback registries may always fall back to plain HTTP, as with Docker.)"})
+  @Option(names = "--insecure", description = "Accept the registry's certificate unverified, or plain HTTP when it"
+      + " does not speak TLS (loopback registries may always use plain HTTP, as with Docker).")
   boolean insecure;
 
-  @Option(names = "--cert-dir", paramLabel = "DIR", description = {
-      "Also trust the CA certificates of the *.crt files in DIR, e.g. a registry's self-signed one."})
+  @Option(names = "--cert-dir", paramLabel = "DIR",
+      description = "Also trust the CA certificates of the *.crt files in DIR, e.g. a registry's self-signed one.")
   Path certDir;
 
-  @Option(names = "--authfile", paramLabel = "FILE", description = {
-      "Where credentials are kept (default: $REGISTRY_AUTH_FILE, else ~/.docker/config.json)."})
+  @Option(names = "--authfile", paramLabel = "FILE",
+      description = "Where credentials are kept (default: $REGISTRY_AUTH_FILE, else ~/.docker/config.json).")
   Path authFile;
 
   /** A client for {@code registry} (host[:port] as in references) with these options. */
