@@ -82,6 +82,7 @@ class RegistryLoginTest {
     assertEquals(1, untrusted.exit());
     assertTrue(untrusted.err().contains("TLS handshake with 127.0.0.1:" + registry.port() + " failed for " + ref),
         untrusted.err());
+    assertTrue(untrusted.err().contains("--cert-dir") && untrusted.err().contains("--insecure"), untrusted.err());
 
     Cli.Run logout = Cli.raw("logout", registry.address(), "--authfile", authFile.toString());
     assertEquals(0, logout.exit(), logout.err());

@@ -191,7 +191,8 @@ final class RegistryTransport {
     if (e instanceof SSLHandshakeException) {
       return new RegistryException("TLS handshake with " + uri.getHost() + ":" + uri.getPort() + " failed for "
           + target.display() + ": " + e.getMessage() + " (for a registry with a private CA, give its certificate"
-          + " as an extra CA file)", e);
+          + " as an extra CA file, with --cert-dir on the command line; or name the registry insecure, --insecure)",
+          e);
     }
     if (e instanceof SSLException) {
       return new RegistryException(uri.getHost() + " did not answer TLS for " + target.display() + ": "
