@@ -21,12 +21,7 @@ for tool in debootstrap umoci skopeo; do
   command -v "$tool" >/dev/null || { echo "bench/oci.sh: needs $tool (apt-get install $tool)" >&2; exit 1; }
 done
 
-JAVA_HOME=$("$here/scripts/java-home")
-jar=$(ls "$here"/layerfs-cli/target/layerfs-cli-*.jar 2>/dev/null | grep -v -e sources -e tests | head -1 || true)
-if [ -z "$jar" ]; then
-  (cd "$here" && MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow" JAVA_HOME=$JAVA_HOME mvn -q -B -DskipTests package)
-  jar=$(ls "$here"/layerfs-cli/target/layerfs-cli-*.jar | grep -v -e sources -e tests | head -1)
-fi
+source "$here/bench/lib.sh"
 # The JVM directly, as ./layerfs runs it, without the launcher's JDK lookup (reported separately below).
 jvm_flags=(--enable-native-access=ALL-UNNAMED -Dsun.jnu.encoding=UTF-8 -Dfile.encoding=UTF-8 -XX:+UseSerialGC)
 layerfs() {  # -Xshare:auto as the launcher has it, unless an AOT cache replaces the class data sharing
@@ -55,33 +50,8 @@ fi
 files=$(find "$rootfs" | wc -l)
 size=$(du -sb "$rootfs" | cut -f1)
 
-# seconds NAME COMMAND...: runs the command after a sync, ending with a sync (layerfs syncs what it publishes; the
-# others get the same), and prints the elapsed seconds.
-seconds() {
-  sync
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null 2>&1
-  sync
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc
-}
-# logged LOG COMMAND...: like seconds, keeping the command's stderr (its --progress plain lines) in LOG.
-logged() {
-  local log=$1
-  shift
-  sync
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null 2>"$log"
-  sync
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc
-}
 # worktime LOG PATTERN: the seconds the progress lines matching PATTERN report, the work without JVM start-up.
 worktime() { grep "$2" "$1" | sed -n 's/.* in \([0-9.]*\) s .*/\1/p' | awk '{s+=$1} END {printf "%.2f", s}'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-fmt() { printf '%.2f s' "$1"; }
 
 echo "== building the image with umoci ($files files, $((size / 1000000)) MB)" >&2
 cd "$work"

@@ -6,7 +6,11 @@ import dev.layerfs.cli.oci.DfCommand;
 import dev.layerfs.cli.oci.GcCommand;
 import dev.layerfs.cli.oci.ImageCommand;
 import dev.layerfs.cli.oci.LayerCommand;
+import dev.layerfs.cli.oci.LoginCommand;
+import dev.layerfs.cli.oci.LogoutCommand;
 import dev.layerfs.cli.oci.PsCommand;
+import dev.layerfs.cli.oci.PullCommand;
+import dev.layerfs.cli.oci.PushCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,6 +31,10 @@ import picocli.CommandLine.Command;
         ContainerCommand.class,
         PsCommand.class,
         CommitCommand.class,
+        PullCommand.class,
+        PushCommand.class,
+        LoginCommand.class,
+        LogoutCommand.class,
         DfCommand.class,
         GcCommand.class,
         CommandLine.HelpCommand.class})

@@ -2,10 +2,13 @@ package dev.layerfs.cli.oci;
 
 import dev.layerfs.oci.store.Progress;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Progress on standard error: on a terminal, one bar redrawn in place per running task (bytes done, total and
- * rate); elsewhere, one plain line per finished task, so logs stay readable.
+ * Progress on standard error: on a terminal, one bar per running task (bytes done, total and rate), redrawn in place
+ * below the lines of finished ones, so that parallel transfers each show their own; elsewhere, one plain line per
+ * finished task, so logs stay readable.
  */
 final class ConsoleProgress implements Progress {
   private static final long REDRAW_NANOS = 100_000_000L;
@@ -13,7 +16,9 @@ final class ConsoleProgress implements Progress {
 
   private final PrintStream err;
   private final boolean terminal;
-  private boolean drawn;
+  private final List<Bar> running = new ArrayList<>();
+  private int drawnLines;
+  private long lastDraw;
 
   ConsoleProgress(PrintStream err, boolean terminal) {
     this.err = err;
@@ -21,22 +26,36 @@ final class ConsoleProgress implements Progress {
   }
 
   @Override
-  public Task start(String what, long totalBytes) {
-    return new Bar(what, totalBytes);
+  public synchronized Task start(String what, long totalBytes) {
+    Bar bar = new Bar(what, totalBytes);
+    running.add(bar);
+    return bar;
   }
 
   @Override
   public synchronized void note(String line) {
     clear();
     err.println(line);
-    err.flush();
+    draw(System.nanoTime());
   }
 
+  /** Moves to the first bar's line and erases the bars, so that a finished line can take their place. */
   private void clear() {
-    if (drawn) {
-      err.print("\r\033[K");
-      drawn = false;
+    if (drawnLines > 0) {
+      err.print("\033[" + drawnLines + "F\033[J");
+      drawnLines = 0;
     }
+  }
+
+  private void draw(long now) {
+    if (terminal) {
+      for (Bar bar : running) {
+        err.println(bar.line(now));
+      }
+      drawnLines = running.size();
+      lastDraw = now;
+    }
+    err.flush();
   }
 
   private final class Bar implements Task {
@@ -44,7 +63,6 @@ final class ConsoleProgress implements Progress {
     private final long total;
     private final long started = System.nanoTime();
     private long done;
-    private long lastDraw;
 
     Bar(String what, long total) {
       this.what = what;
@@ -57,11 +75,8 @@ final class ConsoleProgress implements Progress {
         done += bytes;
         long now = System.nanoTime();
         if (terminal && now - lastDraw >= REDRAW_NANOS) {
-          lastDraw = now;
           clear();
-          err.print(line(now));
-          err.flush();
-          drawn = true;
+          draw(now);
         }
       }
     }
@@ -69,11 +84,14 @@ final class ConsoleProgress implements Progress {
     @Override
     public void close() {
       synchronized (ConsoleProgress.this) {
+        if (!running.remove(this)) {
+          return;
+        }
         clear();
         long elapsed = Math.max(1, System.nanoTime() - started);
         err.println(what + ": " + Sizes.human(done) + " in " + String.format("%.2f", elapsed / 1e9) + " s ("
             + Sizes.human((long) (done / (elapsed / 1e9))) + "/s)");
-        err.flush();
+        draw(System.nanoTime());
       }
     }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.layerfs.oci.image.Descriptor;
 import dev.layerfs.oci.image.ImageReference;
-import dev.layerfs.oci.image.Platform;
 import dev.layerfs.oci.store.ExportFormat;
 import dev.layerfs.oci.store.ExportOptions;
 import dev.layerfs.oci.store.GcResult;
@@ -48,18 +47,13 @@ public final class ImageCommand {
     @Option(names = "--name", paramLabel = "NAME[:TAG]", description = "Name the image (the archive must hold one).")
     String name;
 
-    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
-        description = "The image to take from a multi-platform index (default: this machine's).")
-    String platform;
+    @Mixin PlatformOptions platform;
 
     @Override
     public Integer call() throws IOException {
-      ImportOptions options = ImportOptions.DEFAULTS;
+      ImportOptions options = ImportOptions.DEFAULTS.withPlatform(platform.platform());
       if (name != null) {
         options = options.withName(ImageReference.parse(name));
-      }
-      if (platform != null) {
-        options = options.withPlatform(Platform.parse(platform));
       }
       PrintWriter out = spec.commandLine().getOut();
       for (StoredImage image : store.open().importImages(source, options, progress.progress())) {

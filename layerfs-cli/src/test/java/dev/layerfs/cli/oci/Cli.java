@@ -3,8 +3,10 @@ package dev.layerfs.cli.oci;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.layerfs.cli.Main;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -44,11 +46,18 @@ final class Cli {
 
   /** Runs {@code layerfs ARGS} exactly as given. */
   static Run raw(String... args) {
+    return withInput("", args);
+  }
+
+  /** Runs {@code layerfs ARGS} exactly as given, with {@code stdin} as its standard input. */
+  static Run withInput(String stdin, String... args) {
     synchronized (STREAMS) {
+      InputStream savedIn = System.in;
       PrintStream savedOut = System.out;
       PrintStream savedErr = System.err;
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       ByteArrayOutputStream err = new ByteArrayOutputStream();
+      System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
       try {
@@ -56,6 +65,7 @@ final class Cli {
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
             out.toByteArray());
       } finally {
+        System.setIn(savedIn);
         System.setOut(savedOut);
         System.setErr(savedErr);
       }

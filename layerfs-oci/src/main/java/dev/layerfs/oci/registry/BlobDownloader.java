@@ -27,19 +27,17 @@ final class BlobDownloader {
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes ([0-9]+)-([0-9]+)/([0-9]+|\\*)");
 
   private final RegistryTransport transport;
-  private final ProgressListener progress;
 
-  BlobDownloader(RegistryTransport transport, ProgressListener progress) {
+  BlobDownloader(RegistryTransport transport) {
     this.transport = transport;
-    this.progress = progress;
   }
 
-  void download(Target repository, Descriptor blob, Path target) throws IOException {
+  void download(Target repository, Descriptor blob, Path target, ProgressListener progress) throws IOException {
     Target about = repository.about(blob.digest().toString());
-    Path partial = target.resolveSibling(target.getFileName() + ".partial");
+    Path partial = partialFile(target);
     boolean complete = false;
     try (FileChannel out = open(partial)) {
-      new Transfer(about, blob, partial, out).run();
+      new Transfer(about, blob, partial, out, progress).run();
       force(out, partial);
       complete = true;
     } finally {
@@ -57,25 +55,33 @@ final class BlobDownloader {
     }
   }
 
+  /** Where a download to {@code target} is written until the whole blob matched its digest. */
+  static Path partialFile(Path target) {
+    return target.resolveSibling(target.getFileName() + ".partial");
+  }
+
   /** The state of one download across its resumptions: bytes written so far and their running hash. */
   private final class Transfer {
     private final Target about;
     private final Descriptor blob;
     private final Path partial;
     private final FileChannel out;
+    private final ProgressListener progress;
     private final MessageDigest hasher;
     private long written;
 
-    Transfer(Target about, Descriptor blob, Path partial, FileChannel out) {
+    Transfer(Target about, Descriptor blob, Path partial, FileChannel out, ProgressListener progress) {
       this.about = about;
       this.blob = blob;
       this.partial = partial;
       this.out = out;
+      this.progress = progress;
       this.hasher = blob.digest().algorithm().newMessageDigest();
     }
 
     void run() throws IOException {
       String path = about.apiPath("blobs", blob.digest().toString());
+      progress.progress(blob.digest(), 0, blob.size());
       for (int attempt = 1; ; attempt++) {
         Call call = Call.get(about, path, List.of(about.pullScope()));
         if (written > 0) {

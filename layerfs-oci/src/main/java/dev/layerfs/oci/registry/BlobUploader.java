@@ -17,18 +17,18 @@ import java.util.Optional;
 
 /**
  * Pushes a blob the cheapest way the registry allows: not at all when it is there, by mounting it from another
- * repository, in one PUT when small, else in PATCH chunks so that memory use stays bounded.
+ * repository, else streamed from its file in one PUT (as Docker does), or in PATCH chunks of a given size for
+ * registries or proxies that limit request sizes. Progress is reported only for bytes actually sent, from 0 when the
+ * upload starts.
  */
 final class BlobUploader {
   private static final String OCTET_STREAM = "application/octet-stream";
 
   private final RegistryTransport transport;
-  private final ProgressListener progress;
   private final int chunkSize;
 
-  BlobUploader(RegistryTransport transport, ProgressListener progress, int chunkSize) {
+  BlobUploader(RegistryTransport transport, int chunkSize) {
     this.transport = transport;
-    this.progress = progress;
     this.chunkSize = chunkSize;
   }
 
@@ -44,8 +44,8 @@ final class BlobUploader {
     return response.statusCode() == 200;
   }
 
-  BlobPushResult upload(Target repository, Descriptor blob, Path content, Optional<String> mountFrom)
-      throws IOException {
+  BlobPushResult upload(Target repository, Descriptor blob, Path content, Optional<String> mountFrom,
+      ProgressListener progress) throws IOException {
     Target about = repository.about(blob.digest().toString());
     long size = Files.size(content);
     if (size != blob.size()) {
@@ -56,7 +56,6 @@ final class BlobUploader {
         .map(from -> List.of(about.pushScope(), "repository:" + from + ":pull"))
         .orElse(List.of(about.pushScope()));
     if (exists(about, blob, scopes)) {
-      progress.progress(blob.digest(), size, size);
       return BlobPushResult.ALREADY_PRESENT;
     }
     String start = about.apiPath("blobs", "uploads/") + mountFrom
@@ -66,25 +65,29 @@ final class BlobUploader {
         transport.send(Call.send(about, "POST", start, BodyPublishers.noBody(), scopes), "blob upload");
     if (started.statusCode() == 201 && mountFrom.isPresent()) {
       RegistryTransport.discard(started);
-      progress.progress(blob.digest(), size, size);
       return BlobPushResult.MOUNTED;
     }
     String location = expect(started, 202, about);
-    if (size > chunkSize) {
-      location = patchChunks(about, blob, content, location, scopes);
+    progress.progress(blob.digest(), 0, size);
+    boolean chunked = chunkSize > 0 && size > chunkSize;
+    if (chunked) {
+      location = patchChunks(about, blob, content, location, scopes, progress);
     }
     String finish = location + (location.contains("?") ? "&" : "?") + "digest=" + blob.digest();
     HttpResponse<InputStream> finished = transport.send(
-        Call.send(about, "PUT", finish, size > chunkSize ? BodyPublishers.noBody() : BodyPublishers.ofFile(content),
-            scopes).header("Content-Type", OCTET_STREAM), "blob upload");
+        Call.send(about, "PUT", finish, chunked ? BodyPublishers.noBody()
+            : CountingBody.of(content, blob.digest(), progress), scopes).header("Content-Type", OCTET_STREAM),
+        "blob upload");
     expect(finished, 201, about);
-    progress.progress(blob.digest(), size, size);
+    if (chunked) {
+      progress.progress(blob.digest(), size, size);
+    }
     return BlobPushResult.UPLOADED;
   }
 
   /** Sends the content in chunks; returns the location to finish the upload at. */
-  private String patchChunks(Target about, Descriptor blob, Path content, String location, List<String> scopes)
-      throws IOException {
+  private String patchChunks(Target about, Descriptor blob, Path content, String location, List<String> scopes,
+      ProgressListener progress) throws IOException {
     try (FileChannel in = FileChannel.open(content, StandardOpenOption.READ)) {
       for (long offset = 0; offset < blob.size(); ) {
         ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(chunkSize, blob.size() - offset));

@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -25,9 +26,10 @@ import java.util.stream.Collectors;
  * A client of the OCI Distribution API, the protocol of Docker registries: pulls and pushes manifests and blobs,
  * verifying every digest, so that layerfs can exchange images with registries without a Docker daemon.
  *
- * <p>Connections use HTTPS, verified with the JDK's CAs plus an optional extra CA file. Plain HTTP is used for hosts
- * given to {@link Builder#plainHttp} and, as Docker does for 127.0.0.0/8, for loopback registries that do not speak
- * TLS. Credentials come from explicit {@link Builder#credentials} or else from the auth files ({@code
+ * <p>Connections use HTTPS, verified with the JDK's CAs plus optional extra CA files. Plain HTTP is used for hosts
+ * given to {@link Builder#plainHttp} and, as Docker does for 127.0.0.0/8, for loopback registries and those given
+ * to {@link Builder#insecure} that do not speak TLS; only the latter are accepted without verifying their
+ * certificate. Credentials come from explicit {@link Builder#credentials} or else from the auth files ({@code
  * $REGISTRY_AUTH_FILE}, then {@code ~/.docker/config.json}); busy, failing or dropped connections are retried with
  * exponential backoff. A client is thread-safe; close it to release its connections.
  */
@@ -35,23 +37,28 @@ public final class RegistryClient implements AutoCloseable {
   private final HttpClient http;
   private final RetryPolicy retry;
   private final Set<String> plainHttpHosts;
+  private final Set<String> insecureHosts;
   private final List<Path> authFiles;
   private final RegistryTransport transport;
   private final Manifests manifests;
   private final BlobDownloader downloader;
   private final BlobUploader uploader;
+  private final ProgressListener progress;
 
   private RegistryClient(Builder builder, HttpClient http) {
     this.http = http;
     this.retry = builder.retry;
     this.plainHttpHosts = Set.copyOf(builder.plainHttpHosts);
+    this.insecureHosts = Set.copyOf(builder.insecureHosts);
     this.authFiles = List.copyOf(builder.authFiles);
     Map<String, RegistryCredentials> explicit = Map.copyOf(builder.credentials);
-    this.transport = new RegistryTransport(http, retry, plainHttpHosts, registry -> explicit.containsKey(registry)
-        ? Optional.of(explicit.get(registry)) : AuthFile.lookup(authFiles, registry));
+    this.transport = new RegistryTransport(http, retry, plainHttpHosts, insecureHosts,
+        registry -> explicit.containsKey(registry) ? Optional.of(explicit.get(registry))
+            : AuthFile.lookup(authFiles, registry));
+    this.progress = builder.progress;
     this.manifests = new Manifests(transport);
-    this.downloader = new BlobDownloader(transport, builder.progress);
-    this.uploader = new BlobUploader(transport, builder.progress, builder.chunkSize);
+    this.downloader = new BlobDownloader(transport);
+    this.uploader = new BlobUploader(transport, builder.chunkSize);
   }
 
   /** A builder with the defaults described on the class. */
@@ -121,12 +128,26 @@ public final class RegistryClient implements AutoCloseable {
    * whole blob has matched its digest, and nothing is left behind on failure.
    */
   public void pullBlob(ImageReference repository, Descriptor blob, Path target) throws IOException {
-    downloader.download(Target.of(repository), blob, target);
+    pullBlob(repository, blob, target, progress);
+  }
+
+  /** Like {@link #pullBlob(ImageReference, Descriptor, Path)}, telling {@code listener} how far it got. */
+  public void pullBlob(ImageReference repository, Descriptor blob, Path target, ProgressListener listener)
+      throws IOException {
+    downloader.download(Target.of(repository), blob, target, listener);
+  }
+
+  /**
+   * Where {@link #pullBlob} writes a blob to {@code target} while it arrives: bytes the listener was told of are in
+   * it, so that a reader can follow a download; it is renamed to {@code target} once verified.
+   */
+  public static Path partialFile(Path target) {
+    return BlobDownloader.partialFile(target);
   }
 
   /** Uploads the blob whose bytes are in {@code content}, unless the repository has it already. */
   public BlobPushResult pushBlob(ImageReference repository, Descriptor blob, Path content) throws IOException {
-    return uploader.upload(Target.of(repository), blob, content, Optional.empty());
+    return pushBlob(repository, blob, content, Optional.empty(), progress);
   }
 
   /**
@@ -135,7 +156,16 @@ public final class RegistryClient implements AutoCloseable {
    */
   public BlobPushResult pushBlob(ImageReference repository, Descriptor blob, Path content, String fromRepository)
       throws IOException {
-    return uploader.upload(Target.of(repository), blob, content, Optional.of(fromRepository));
+    return pushBlob(repository, blob, content, Optional.of(fromRepository), progress);
+  }
+
+  /**
+   * Uploads a blob unless the repository has it, first trying to mount it from {@code fromRepository} when given,
+   * telling {@code listener} how far it got.
+   */
+  public BlobPushResult pushBlob(ImageReference repository, Descriptor blob, Path content,
+      Optional<String> fromRepository, ProgressListener listener) throws IOException {
+    return uploader.upload(Target.of(repository), blob, content, fromRepository, listener);
   }
 
   /**
@@ -146,7 +176,7 @@ public final class RegistryClient implements AutoCloseable {
   public void login(String registry, RegistryCredentials credentials) throws IOException {
     Target target = Target.registry(registry);
     RegistryTransport check =
-        new RegistryTransport(http, retry, plainHttpHosts, anyRegistry -> Optional.of(credentials));
+        new RegistryTransport(http, retry, plainHttpHosts, insecureHosts, anyRegistry -> Optional.of(credentials));
     HttpResponse<InputStream> response = check.send(Call.get(target, "/v2/", List.of()), "registry");
     if (response.statusCode() != 200) {
       throw ErrorResponses.failure(response, target, "registry");
@@ -174,14 +204,16 @@ public final class RegistryClient implements AutoCloseable {
   /** Options of a {@link RegistryClient}; every one has a default fit for real registries. */
   public static final class Builder {
     private final Set<String> plainHttpHosts = new HashSet<>();
+    private final Set<String> insecureHosts = new HashSet<>();
+    private final List<Path> extraCaFiles = new ArrayList<>();
     private final Map<String, RegistryCredentials> credentials = new HashMap<>();
     private List<Path> authFiles = AuthFile.defaultPaths();
-    private Path extraCaFile;
     private RetryPolicy retry = RetryPolicy.DEFAULT;
     private ProgressListener progress = ProgressListener.NONE;
     private HttpClient.Version httpVersion = HttpClient.Version.HTTP_2;
     private Duration connectTimeout = Duration.ofSeconds(30);
-    private int chunkSize = 8 * 1024 * 1024;
+    /** 0: one streamed PUT per blob. */
+    private int chunkSize;
 
     private Builder() {}
 
@@ -191,9 +223,18 @@ public final class RegistryClient implements AutoCloseable {
       return this;
     }
 
-    /** Also trusts the CA certificates in this PEM file, e.g. a registry's self-signed one. */
+    /**
+     * Talks to {@code registry} over HTTPS without verifying its certificate, or over plain HTTP when it does not
+     * speak TLS, as Docker's insecure registries: only for registries the user named so.
+     */
+    public Builder insecure(String registry) {
+      insecureHosts.add(ImageReference.apiHost(registry));
+      return this;
+    }
+
+    /** Also trusts the CA certificates in this PEM file, e.g. a registry's self-signed one; may be repeated. */
     public Builder extraCaCertificates(Path pemFile) {
-      this.extraCaFile = pemFile;
+      extraCaFiles.add(pemFile);
       return this;
     }
 
@@ -236,7 +277,10 @@ public final class RegistryClient implements AutoCloseable {
       return this;
     }
 
-    /** Blobs larger than this are uploaded in PATCH chunks of this size; smaller ones in a single PUT. */
+    /**
+     * Uploads blobs larger than this in PATCH chunks of this size, for registries or proxies that limit the size
+     * of a request; by default every blob is streamed in one PUT.
+     */
     public Builder chunkSize(int bytes) {
       if (bytes < 1) {
         throw new IllegalArgumentException("chunk size must be positive, not " + bytes);
@@ -250,7 +294,7 @@ public final class RegistryClient implements AutoCloseable {
           .version(httpVersion)
           .connectTimeout(connectTimeout)
           .followRedirects(HttpClient.Redirect.NEVER)
-          .sslContext(extraCaFile == null ? TrustStores.jdkDefault() : TrustStores.withExtraCertificates(extraCaFile))
+          .sslContext(TrustStores.context(extraCaFiles, insecureHosts))
           .build();
       return new RegistryClient(this, http);
     }

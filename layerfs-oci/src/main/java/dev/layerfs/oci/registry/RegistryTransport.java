@@ -36,14 +36,16 @@ final class RegistryTransport {
   private final HttpClient http;
   private final RetryPolicy retry;
   private final Set<String> plainHttpHosts;
+  private final Set<String> insecureHosts;
   private final Authenticator authenticator;
   private final ConcurrentMap<String, URI> baseUris = new ConcurrentHashMap<>();
 
-  RegistryTransport(HttpClient http, RetryPolicy retry, Set<String> plainHttpHosts,
+  RegistryTransport(HttpClient http, RetryPolicy retry, Set<String> plainHttpHosts, Set<String> insecureHosts,
       Authenticator.CredentialSource credentials) {
     this.http = http;
     this.retry = retry;
     this.plainHttpHosts = Set.copyOf(plainHttpHosts);
+    this.insecureHosts = Set.copyOf(insecureHosts);
     this.authenticator = new Authenticator(credentials, this::exchange);
   }
 
@@ -93,8 +95,8 @@ final class RegistryTransport {
   }
 
   /**
-   * HTTPS unless the host is listed as plain HTTP; a loopback host may also fall back to plain HTTP when it does not
-   * speak TLS, as Docker treats 127.0.0.0/8 as an insecure registry by default. Certificates are always verified.
+   * HTTPS unless the host is listed as plain HTTP; a loopback or insecure host may also fall back to plain HTTP when
+   * it does not speak TLS, as Docker treats 127.0.0.0/8 as an insecure registry by default.
    */
   private URI baseUri(Target target) throws IOException {
     URI known = baseUris.get(target.host());
@@ -102,7 +104,8 @@ final class RegistryTransport {
       return known;
     }
     List<String> schemes = plainHttpHosts.contains(target.host()) ? List.of("http")
-        : isLoopback(target.host()) ? List.of("https", "http") : List.of("https");
+        : isLoopback(target.host()) || insecureHosts.contains(target.host()) ? List.of("https", "http")
+        : List.of("https");
     for (int i = 0; ; i++) {
       URI base = URI.create(schemes.get(i) + "://" + target.host() + "/");
       HttpResponse<InputStream> ping;
@@ -188,7 +191,8 @@ final class RegistryTransport {
     if (e instanceof SSLHandshakeException) {
       return new RegistryException("TLS handshake with " + uri.getHost() + ":" + uri.getPort() + " failed for "
           + target.display() + ": " + e.getMessage() + " (for a registry with a private CA, give its certificate"
-          + " as an extra CA file)", e);
+          + " as an extra CA file, with --cert-dir on the command line; or name the registry insecure, --insecure)",
+          e);
     }
     if (e instanceof SSLException) {
       return new RegistryException(uri.getHost() + " did not answer TLS for " + target.display() + ": "

@@ -9,7 +9,7 @@
  *
  * <p>Plain HTTP: like Docker, which treats 127.0.0.0/8 as an insecure registry out of the box, a loopback registry
  * ({@code localhost}, {@code 127.x.x.x}, {@code ::1}) is tried over HTTPS first and over plain HTTP when it does not
- * speak TLS; any other registry needs {@code plainHttp}. Unlike Docker's insecure registries, a certificate is never
- * accepted unverified: give a private CA with {@code extraCaCertificates} instead.
+ * speak TLS; any other registry needs {@code plainHttp} or {@code insecure}. A certificate is accepted unverified only
+ * from a registry given to {@code insecure}; for a private CA, give it with {@code extraCaCertificates} instead.
  */
 package dev.layerfs.oci.registry;

@@ -7,9 +7,11 @@ import dev.layerfs.oci.image.ImageIndex;
 import dev.layerfs.oci.image.ImageReference;
 import dev.layerfs.oci.image.Manifest;
 import dev.layerfs.oci.image.MediaTypes;
+import dev.layerfs.oci.image.Platform;
 import dev.layerfs.oci.layer.LayerChanges;
 import dev.layerfs.oci.layer.OverlayNamespace;
 import dev.layerfs.oci.layer.Trees;
+import dev.layerfs.oci.registry.RegistryClient;
 import dev.layerfs.oci.store.StoreJson.ContainerRecord;
 import dev.layerfs.oci.store.StoreJson.LayerRecord;
 import dev.layerfs.oci.store.StoreJson.MountRecord;
@@ -339,6 +341,26 @@ public final class LayerStore {
       Progress progress) throws IOException {
     try (StoreSession session = session()) {
       new ImageExporter(this, options, progress).export(image, format, target);
+    }
+  }
+
+  /**
+   * Pulls the image {@code reference} names (for {@code platform} when it is an index) from its registry, as
+   * {@link #importImages} would import it, and names it after the reference's tag; layers the store has are not
+   * downloaded again.
+   */
+  public StoredImage pull(RegistryClient client, ImageReference reference, Platform platform, Progress progress)
+      throws IOException {
+    try (StoreSession session = session()) {
+      return new ImagePuller(this, session, client, progress).pull(reference, platform);
+    }
+  }
+
+  /** Pushes an image to {@code target} and answers the digest of its manifest there. */
+  public Digest push(RegistryClient client, StoredImage image, ImageReference target, Progress progress)
+      throws IOException {
+    try (StoreSession session = session()) {
+      return new ImagePusher(this, client, progress).push(image, target);
     }
   }
 

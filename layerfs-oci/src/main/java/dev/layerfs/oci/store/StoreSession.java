@@ -90,6 +90,23 @@ public final class StoreSession implements AutoCloseable {
     return expected;
   }
 
+  /**
+   * Moves in a blob already checked against {@code expected} as it was written to {@code staged} (a file of the
+   * store's temporary directory, forced to disk), such as a registry download: hashing it again would read every
+   * byte twice.
+   */
+  void adoptVerifiedBlob(Descriptor expected, Path staged) throws IOException {
+    if (store.hasBlob(expected.digest())) {
+      Files.deleteIfExists(staged);
+      return;
+    }
+    if (!staged.toAbsolutePath().normalize().startsWith(store.tmp()) || Files.size(staged) != expected.size()) {
+      throw new IOException(staged + " is not a download of " + expected.digest() + " (" + expected.size()
+          + " bytes) in " + store.tmp());
+    }
+    Durable.move(staged, store.blobFile(expected.digest()));
+  }
+
   /** Adds a small blob, such as a manifest or a config, and returns its descriptor. */
   public Descriptor addBlob(String mediaType, byte[] content) throws IOException {
     Descriptor descriptor = Descriptor.of(mediaType, content);
@@ -159,24 +176,43 @@ public final class StoreSession implements AutoCloseable {
       if (existing.isPresent()) {
         return addLayer(blob, diffId, lowers, source, progress);
       }
-      return unpack(blob, diffId, lowers, source, label, progress);
+      return unpack(blob, diffId, lowers, source, true, label, progress);
     }
   }
 
-  private StoredLayer unpack(Descriptor blob, Digest diffId, List<Digest> lowers, BlobSource source, String label,
+  /**
+   * Unpacks a layer, unless the store has it, from {@code arriving}: the blob's bytes as a download in progress
+   * delivers them. The blob is not stored: whoever downloads it adds it once it matched its digest, while the
+   * layer is checked against its diff ID here, whatever bytes it was made of.
+   */
+  StoredLayer addLayerAsItArrives(Descriptor blob, Digest diffId, List<Digest> lowers, InputStream arriving,
       Progress progress) throws IOException {
+    String label = "layer " + diffId.hex().substring(0, 12);
+    try (StoreLock layerLock = StoreLock.exclusive(store.lockFile("layer-" + diffId.hex() + ".lock"))) {
+      Optional<StoredLayer> existing = store.layer(diffId);
+      if (existing.isPresent()) {
+        progress.note(label + ": already stored");
+        return existing.get();
+      }
+      return unpack(blob, diffId, lowers, digest -> arriving, false, label, progress);
+    }
+  }
+
+  /** Unpacks a layer from its stored blob, else from {@code source}, storing the blob too when {@code keepBlob}. */
+  private StoredLayer unpack(Descriptor blob, Digest diffId, List<Digest> lowers, BlobSource source,
+      boolean keepBlob, String label, Progress progress) throws IOException {
     List<Path> lowerDirs = store.lowerDirectories(lowers);
     boolean stored = store.hasBlob(blob.digest());
     if (!stored) {
       requireSource(blob, source);
     }
     Path staging = Files.createTempDirectory(store.tmp(), "layer-" + diffId.hex().substring(0, 12) + "-");
-    Path tempBlob = stored ? null : newStagingFile();
+    Path tempBlob = stored || !keepBlob ? null : newStagingFile();
     try {
       ApplyResult result;
       try (Progress.Task task = progress.start(label + ": unpacking", blob.size());
           InputStream raw = stored ? store.openBlob(blob.digest()) : source.open(blob.digest());
-          FileChannel copy = stored ? null
+          FileChannel copy = tempBlob == null ? null
               : FileChannel.open(tempBlob, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         DigestingOutputStream copied = copy == null ? null
             : new DigestingOutputStream(Channels.newOutputStream(copy), blob.digest().algorithm());

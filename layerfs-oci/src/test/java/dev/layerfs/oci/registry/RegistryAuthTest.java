@@ -10,6 +10,7 @@ import dev.layerfs.oci.image.Descriptor;
 import dev.layerfs.oci.image.Digest;
 import dev.layerfs.oci.image.ImageReference;
 import dev.layerfs.oci.image.Platform;
+import dev.layerfs.oci.testing.LocalRegistry;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -79,6 +80,21 @@ class RegistryAuthTest {
       assertTrue(e.getMessage().startsWith("TLS handshake with 127.0.0.1:" + registry.port() + " failed"),
           e.getMessage());
       assertTrue(e.getMessage().contains("extra CA file"), e.getMessage());
+    }
+  }
+
+  @Test
+  void anInsecureRegistryIsUsedWithoutVerifyingItsCertificateOthersStillAre() throws IOException {
+    try (RegistryClient client = RegistryClient.builder().insecure(registry.address())
+        .credentials(registry.address(), TESTER).authFiles(List.of(work.resolve("auth.json")))
+        .retries(1, Duration.ZERO).build()) {
+      TestImage image = TestImage.create(work, Platform.parse("linux/amd64"), List.of(Map.of("c", "insecure")));
+      Digest pushed = image.push(client, reference("insecure/app:1"));
+      assertEquals(pushed, client.fetchManifest(reference("insecure/app:1")).digest());
+      RegistryException e = assertThrows(RegistryException.class,
+          () -> client.fetchManifest(ImageReference.parse("localhost:" + registry.port() + "/insecure/app:1")));
+      assertTrue(e.getMessage().startsWith("TLS handshake with localhost:" + registry.port() + " failed"),
+          "only the registry named insecure is: " + e.getMessage());
     }
   }
 

@@ -14,6 +14,9 @@ import dev.layerfs.oci.image.ImageIndex;
 import dev.layerfs.oci.image.ImageReference;
 import dev.layerfs.oci.image.MediaTypes;
 import dev.layerfs.oci.image.Platform;
+import dev.layerfs.oci.testing.LocalRegistry;
+import dev.layerfs.oci.testing.TcpProxy;
+import dev.layerfs.oci.testing.Tool;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,7 +90,8 @@ class RegistryClientTest {
     Digest pushed = image.push(client, reference);
     String transport = "docker://" + registry.address() + "/skopeo/check:v1";
 
-    JsonNode inspected = new ObjectMapper().readTree(Commands.run("skopeo", "inspect", "--tls-verify=false", transport));
+    JsonNode inspected =
+        new ObjectMapper().readTree(Tool.run(work, "skopeo", "inspect", "--tls-verify=false", transport));
     assertEquals(pushed.toString(), inspected.path("Digest").asText());
     List<String> layers = new ArrayList<>();
     inspected.path("Layers").forEach(layer -> layers.add(layer.asText()));
@@ -95,7 +99,7 @@ class RegistryClientTest {
     assertEquals("linux", inspected.path("Os").asText());
 
     Path copy = work.resolve("skopeo-copy");
-    Commands.run("skopeo", "--insecure-policy", "copy", "--src-tls-verify=false", transport, "oci:" + copy + ":v1");
+    Tool.run(work, "skopeo", "--insecure-policy", "copy", "--src-tls-verify=false", transport, "oci:" + copy + ":v1");
     assertTrue(Files.exists(copy.resolve("blobs/sha256").resolve(pushed.hex())), "skopeo copied and verified it");
   }
 
@@ -107,7 +111,22 @@ class RegistryClientTest {
       Descriptor blob = TestImage.randomBlob(work, 300_000, 1, blobs);
       ImageReference repository = reference("chunks/blob:x");
       assertEquals(BlobPushResult.UPLOADED, chunking.pushBlob(repository, blob, blobs.get(blob.digest())));
-      assertEquals(List.of(65_536L, 131_072L, 196_608L, 262_144L, 300_000L, 300_000L), progress);
+      assertEquals(List.of(0L, 65_536L, 131_072L, 196_608L, 262_144L, 300_000L, 300_000L), progress);
+      assertPullsBack(repository, blob);
+    }
+  }
+
+  @Test
+  void blobsAreStreamedInOneRequestByDefaultReportingProgress() throws IOException {
+    List<Long> progress = new ArrayList<>();
+    try (RegistryClient streaming = newClient(RegistryClient.builder()
+        .progress((blob, done, total) -> progress.add(done)))) {
+      Descriptor blob = TestImage.randomBlob(work, 300_000, 8, blobs);
+      ImageReference repository = reference("streamed/blob:x");
+      assertEquals(BlobPushResult.UPLOADED, streaming.pushBlob(repository, blob, blobs.get(blob.digest())));
+      assertEquals(0L, progress.getFirst());
+      assertEquals(300_000L, progress.getLast());
+      assertTrue(progress.size() > 2, "progress while the body is sent: " + progress);
       assertPullsBack(repository, blob);
     }
   }
@@ -234,7 +253,7 @@ class RegistryClientTest {
     ImageReference repository = reference("full/disk:x");
     client.pushBlob(repository, blob, blobs.get(blob.digest()));
     Path smallDisk = Files.createDirectory(work.resolve("small-disk"));
-    Commands.run("mount", "-t", "tmpfs", "-o", "size=256k", "layerfs-test", smallDisk.toString());
+    Tool.run(work, "mount", "-t", "tmpfs", "-o", "size=256k", "layerfs-test", smallDisk.toString());
     try {
       LocalWriteException e = assertThrows(LocalWriteException.class,
           () -> client.pullBlob(repository, blob, smallDisk.resolve("blob")));
@@ -244,7 +263,7 @@ class RegistryClientTest {
         assertEquals(List.of(), left.toList(), "the partial download is removed");
       }
     } finally {
-      Commands.run("umount", smallDisk.toString());
+      Tool.run(work, "umount", smallDisk.toString());
     }
   }
 

@@ -11,12 +11,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the real tools the tests build images with and compare against (umoci, skopeo, GNU tar, mount); a missing
- * tool fails naming the Debian package to install, never skips.
+ * Runs the real tools the tests build images with and compare against (umoci, skopeo, GNU tar, mount, a registry);
+ * a missing tool fails naming the Debian package to install, never skips.
  */
 public final class Tool {
-  private static final Map<String, String> PACKAGES = Map.of("umoci", "umoci", "skopeo", "skopeo", "tar", "tar",
-      "mount", "mount", "umount", "mount", "setfattr", "attr", "getfattr", "attr", "setpriv", "util-linux");
+  private static final Map<String, String> PACKAGES = Map.ofEntries(Map.entry("umoci", "umoci"),
+      Map.entry("skopeo", "skopeo"), Map.entry("tar", "tar"), Map.entry("mount", "mount"),
+      Map.entry("umount", "mount"), Map.entry("setfattr", "attr"), Map.entry("getfattr", "attr"),
+      Map.entry("setpriv", "util-linux"), Map.entry("openssl", "openssl"), Map.entry("htpasswd", "apache2-utils"),
+      Map.entry("/usr/bin/docker-registry", "docker-registry"));
 
   private Tool() {}
 

@@ -1,4 +1,4 @@
-package dev.layerfs.oci.registry;
+package dev.layerfs.oci.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>Needs the Debian packages {@code docker-registry}, and for the TLS flavour {@code openssl} and
  * {@code apache2-utils} (htpasswd: the registry only accepts bcrypt hashes).
  */
-final class LocalRegistry implements BeforeAllCallback, AfterAllCallback {
+public final class LocalRegistry implements BeforeAllCallback, AfterAllCallback {
   private static final String BINARY = "/usr/bin/docker-registry";
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
 
@@ -49,26 +49,26 @@ final class LocalRegistry implements BeforeAllCallback, AfterAllCallback {
   }
 
   /** A registry without authentication, over plain HTTP. */
-  static LocalRegistry plainHttp() {
+  public static LocalRegistry plainHttp() {
     return new LocalRegistry(null, null);
   }
 
   /** A registry over HTTPS with a self-signed certificate, accepting one user by htpasswd (bcrypt) basic auth. */
-  static LocalRegistry tlsWithBasicAuth(String username, String password) {
+  public static LocalRegistry tlsWithBasicAuth(String username, String password) {
     return new LocalRegistry(username, password);
   }
 
   /** host:port, the registry part of image references. */
-  String address() {
+  public String address() {
     return "127.0.0.1:" + port;
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
   /** The self-signed certificate of a TLS registry, to trust as an extra CA. */
-  Path certificate() {
+  public Path certificate() {
     return directory.resolve("cert.pem");
   }
 
@@ -77,10 +77,11 @@ final class LocalRegistry implements BeforeAllCallback, AfterAllCallback {
     directory = Files.createTempDirectory("layerfs-registry-");
     try {
       if (username != null) {
-        Commands.run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+        Tool.run(directory, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=127.0.0.1",
             "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
             "-keyout", directory.resolve("key.pem").toString(), "-out", certificate().toString());
-        String entry = Commands.run("htpasswd", "-Bbn", username, password);
+        String entry = Tool.run(directory, "htpasswd", "-Bbn", username, password);
         Files.writeString(directory.resolve("htpasswd"), entry.strip() + "\n");
       }
       start();
@@ -109,7 +110,7 @@ final class LocalRegistry implements BeforeAllCallback, AfterAllCallback {
       Path config = directory.resolve("config.yml");
       Files.writeString(config, config());
       Path log = directory.resolve("registry.log");
-      process = Commands.start(new ProcessBuilder(BINARY, "serve", config.toString())
+      process = Tool.start(new ProcessBuilder(BINARY, "serve", config.toString())
           .redirectErrorStream(true).redirectOutput(log.toFile()));
       killer = new Thread(process::destroyForcibly, "kill docker-registry " + process.pid());
       Runtime.getRuntime().addShutdownHook(killer);
@@ -213,7 +214,7 @@ final class LocalRegistry implements BeforeAllCallback, AfterAllCallback {
     return yaml.toString();
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }

@@ -1,4 +1,4 @@
-package dev.layerfs.oci.registry;
+package dev.layerfs.oci.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * to the client once: cut the connection, or flip one byte, a given number of bytes from now. It is how the tests
  * see what the client sent and how it copes with a bad network.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
   private static final long NONE = Long.MAX_VALUE;
 
   private final int targetPort;
@@ -27,36 +27,36 @@ final class TcpProxy implements AutoCloseable {
   private long cutAt = NONE;
   private long corruptAt = NONE;
 
-  TcpProxy(int targetPort) throws IOException {
+  public TcpProxy(int targetPort) throws IOException {
     this.targetPort = targetPort;
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread.ofPlatform().daemon().name("tcp-proxy-" + server.getLocalPort()).start(this::acceptLoop);
   }
 
   /** host:port of the proxy, to use as the registry in image references. */
-  String address() {
+  public String address() {
     return "127.0.0.1:" + server.getLocalPort();
   }
 
-  long bytesToServer() {
+  public long bytesToServer() {
     return toServer.get();
   }
 
-  long bytesToClient() {
+  public long bytesToClient() {
     return toClient.get();
   }
 
-  long connections() {
+  public long connections() {
     return connections.get();
   }
 
   /** Closes the connection that carries the client's byte number {@code bytes} from now. */
-  synchronized void cutAfter(long bytes) {
+  public synchronized void cutAfter(long bytes) {
     cutAt = toClient.get() + bytes;
   }
 
   /** Inverts the bits of the byte sent to the client {@code bytes} from now. */
-  synchronized void corruptAfter(long bytes) {
+  public synchronized void corruptAfter(long bytes) {
     corruptAt = toClient.get() + bytes;
   }
 
