@@ -1,6 +1,7 @@
 package dev.layerfs.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,7 +50,7 @@ class MountCommandTest {
     assertTrue(json.contains("\"lowerdir\": [\"" + tmp.resolve("lower") + "\"]"), json);
     launcher.shOk(tmp, "layerfs umount merged");
     assertEquals(List.of(), Launcher.daemonsUnder(tmp), "umount returned before the daemon exited");
-    assertEquals("no layerfs mounts\n", launcher.shOk(tmp, "layerfs status").replaceAll("(?s)^.*\\n(?=no)", ""));
+    assertFalse(launcher.shOk(tmp, "layerfs status").contains(tmp.toString()), "other layerfs mounts may be listed");
   }
 
   @Test
