@@ -145,8 +145,8 @@ final class MountCommand implements Callable<Integer> {
   }
 
   /**
-   * Starts the daemon JVM ({@code setsid java … MountDaemon 3 OPTIONS MOUNTPOINT}) with its output in the runtime directory,
-   * and waits for its report.
+   * Starts the daemon JVM ({@code setsid java … MountDaemon 3 OPTIONS MOUNTPOINT}) with its output in the runtime
+   * directory, and waits for its report.
    */
   private int daemonize(String joined, String mountPoint) throws Exception {
     Path target = Path.of(mountPoint).toAbsolutePath().normalize().toRealPath();
