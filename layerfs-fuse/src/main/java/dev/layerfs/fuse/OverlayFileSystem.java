@@ -412,7 +412,9 @@ public final class OverlayFileSystem implements RawFileSystem {
 
   private void answerOpen(Entry entry, OpenFile file, OpenOut out) throws PosixException {
     long handle = files.add(file);
-    out.handle(handle);
+    // The kernel keeps the locks (the session does not take POSIX_LOCKS) and writes go straight to the layer, so
+    // FLUSH has nothing to do.
+    out.handle(handle).noFlush();
     Connection c = connection;
     boolean passthrough = c != null && c.passthrough() && entry.node.type() == Posix.S_IFREG
         && (entry.node.isUpper() || overlay.isReadOnly() || settings.passthroughLowerReads());
