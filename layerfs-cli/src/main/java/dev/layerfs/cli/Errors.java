@@ -23,8 +23,12 @@ final class Errors implements IExecutionExceptionHandler {
 
   @Override
   public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parsed) {
-    PrintWriter err = cmd.getErr();
-    err.println("layerfs " + cmd.getCommandName() + ": " + describe(e));
+    return report(cmd.getErr(), cmd.getCommandName(), e);
+  }
+
+  /** Prints the failure of {@code command} as one line and answers the exit code. */
+  static int report(PrintWriter err, String command, Exception e) {
+    err.println("layerfs " + command + ": " + describe(e));
     if (System.getenv("LAYERFS_DEBUG") != null) {
       e.printStackTrace(err);
     }

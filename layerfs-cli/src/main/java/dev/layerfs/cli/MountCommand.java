@@ -44,6 +44,8 @@ import picocli.CommandLine.Parameters;
 final class MountCommand implements Callable<Integer> {
   private static final String READY = "ready";
   private static final long START_TIMEOUT_SECONDS = 60;
+  /** The daemon's descriptor for its report: the pipe comes after stdin, stdout and stderr. */
+  private static final int DAEMON_READY_FD = 3;
 
   @Option(names = "-o", paramLabel = "OPTIONS", required = true,
       description = "Comma-separated mount options; may be given more than once.")
@@ -143,8 +145,8 @@ final class MountCommand implements Callable<Integer> {
   }
 
   /**
-   * Starts the daemon JVM ({@code setsid java … mount --ready-fd=3 …}) with its output in the runtime directory,
-   * and waits for its report.
+   * Starts the daemon JVM ({@code setsid java … MountDaemon 3 OPTIONS MOUNTPOINT}) with its output in the runtime
+   * directory, and waits for its report.
    */
   private int daemonize(String joined, String mountPoint) throws Exception {
     Path target = Path.of(mountPoint).toAbsolutePath().normalize().toRealPath();
@@ -155,8 +157,8 @@ final class MountCommand implements Callable<Integer> {
     for (String flag : daemonJvmFlags()) {
       argv.add(bytes(flag));
     }
-    for (String arg : List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "mount",
-        "--ready-fd=3", "-o", joined, target.toString())) {
+    for (String arg : List.of("-cp", System.getProperty("java.class.path"), MountDaemon.class.getName(),
+        Integer.toString(DAEMON_READY_FD), joined, target.toString())) {
       argv.add(bytes(arg));
     }
     List<byte[]> env = new ArrayList<>();

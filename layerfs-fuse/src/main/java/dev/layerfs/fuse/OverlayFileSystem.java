@@ -412,7 +412,9 @@ public final class OverlayFileSystem implements RawFileSystem {
 
   private void answerOpen(Entry entry, OpenFile file, OpenOut out) throws PosixException {
     long handle = files.add(file);
-    out.handle(handle);
+    // The kernel keeps the locks (the session does not take POSIX_LOCKS) and writes go straight to the layer, so
+    // FLUSH has nothing to do.
+    out.handle(handle).noFlush();
     Connection c = connection;
     boolean passthrough = c != null && c.passthrough() && entry.node.type() == Posix.S_IFREG
         && (entry.node.isUpper() || overlay.isReadOnly() || settings.passthroughLowerReads());
@@ -498,36 +500,35 @@ public final class OverlayFileSystem implements RawFileSystem {
 
   // ---------------------------------------------------------------- directories
 
-  /** An open directory: the listing taken at open, or at the last rewind after a change. */
+  /**
+   * An open directory: no listing until the first read, since the kernel answers most reads of a directory it has
+   * listed before from its cache (an {@code ls} reopens it, and merging the layers' listings is the costly part).
+   */
   private static final class Directory {
     final Node node;
     volatile DirectoryListing listing;
-    volatile boolean read;
 
-    Directory(Node node, DirectoryListing listing) {
+    Directory(Node node) {
       this.node = node;
-      this.listing = listing;
     }
   }
 
   @Override
   public void opendir(Request request, int flags, OpenOut out) throws IOException {
-    Node dir = nodes.node(request.nodeId());
-    out.handle(directories.add(new Directory(dir, overlay.readDirectory(dir))));
+    out.handle(directories.add(new Directory(nodes.node(request.nodeId()))));
     // A listing only changes through this mount, and the kernel drops its cached copy when it changes one.
     out.cacheDir().keepCache();
   }
 
   /**
-   * The listing to read from {@code offset}: reading from the start again takes a new snapshot, as rewinddir does
-   * on the kernel's overlay; other offsets stay positions in the snapshot being read.
+   * The listing to read from {@code offset}: reading from the start takes a new snapshot, as rewinddir does on the
+   * kernel's overlay; other offsets stay positions in the snapshot being read.
    */
   private DirectoryListing listing(long handle, long offset) throws IOException {
     Directory d = directories.get(handle);
-    if (offset == 0 && d.read) {
+    if (offset == 0 || d.listing == null) {
       d.listing = overlay.readDirectory(d.node);
     }
-    d.read = true;
     return d.listing;
   }
 

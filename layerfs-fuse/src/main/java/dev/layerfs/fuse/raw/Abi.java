@@ -44,6 +44,7 @@ final class Abi {
   static final long ASYNC_DIO = 1L << 15;
   static final long WRITEBACK_CACHE = 1L << 16;
   static final long PARALLEL_DIROPS = 1L << 18;
+  static final long POSIX_ACL = 1L << 20;
   static final long MAX_PAGES = 1L << 22;
   static final long CACHE_SYMLINKS = 1L << 23;
   static final long SETXATTR_EXT = 1L << 29;

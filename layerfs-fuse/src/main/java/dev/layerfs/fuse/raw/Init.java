@@ -38,8 +38,10 @@ import java.util.List;
  *       filesystem is called from several threads anyway</td></tr>
  *   <tr><td>HANDLE_KILLPRIV, HANDLE_KILLPRIV_V2</td><td>no</td><td>the kernel clears set-id bits and
  *       {@code security.capability} itself through SETATTR and REMOVEXATTR, so no filesystem can forget to</td></tr>
- *   <tr><td>POSIX_ACL</td><td>no</td><td>ACL xattrs pass through as data; with {@code default_permissions} the
- *       kernel checks mode bits</td></tr>
+ *   <tr><td>POSIX_ACL</td><td>with {@code default_permissions}</td><td>the kernel caches each inode's ACLs
+ *       (asked once, then {@code ls -l}'s {@code getxattr} of {@code system.posix_acl_access} is answered without a
+ *       request) and checks permissions with them, as the kernel's overlay does; it would force
+ *       {@code default_permissions} on, so a mount without it keeps passing ACL xattrs through as data</td></tr>
  *   <tr><td>ABORT_ERROR</td><td>no</td><td>ENODEV is what ends a session</td></tr>
  *   <tr><td>CACHE_SYMLINKS</td><td>yes</td><td>symlink targets never change</td></tr>
  *   <tr><td>EXPLICIT_INVAL_DATA</td><td>no</td><td>AUTO_INVAL_DATA instead</td></tr>
@@ -160,6 +162,9 @@ final class Init {
     long flags = offered & ALWAYS;
     if (options.readdirplus()) {
       flags |= offered & (DO_READDIRPLUS | READDIRPLUS_AUTO);
+    }
+    if (options.defaultPermissions()) {
+      flags |= offered & POSIX_ACL;
     }
     boolean passthrough = options.passthrough() && privileged && (offered & PASSTHROUGH) != 0;
     if (passthrough) {

@@ -54,6 +54,14 @@ public final class OpenOut {
     return flag(Abi.FOPEN_KEEP_CACHE);
   }
 
+  /**
+   * Spares the FLUSH request at each {@code close}, for files whose FLUSH would do nothing (no locks kept by the
+   * filesystem, no writeback cache).
+   */
+  public OpenOut noFlush() {
+    return flag(Abi.FOPEN_NOFLUSH);
+  }
+
   /** Lets the kernel cache the listing of this open directory. */
   public OpenOut cacheDir() {
     return flag(Abi.FOPEN_CACHE_DIR);

@@ -26,7 +26,7 @@ class ProtocolTest {
   private static final long EVERYTHING = (1L << 43) - 1;
   private static final long NEGOTIATED = Abi.ASYNC_READ | Abi.ATOMIC_O_TRUNC | Abi.BIG_WRITES | Abi.DONT_MASK
       | Abi.AUTO_INVAL_DATA | Abi.DO_READDIRPLUS | Abi.READDIRPLUS_AUTO | Abi.ASYNC_DIO | Abi.PARALLEL_DIROPS
-      | Abi.MAX_PAGES | Abi.CACHE_SYMLINKS | Abi.SETXATTR_EXT | Abi.INIT_EXT | Abi.DIRECT_IO_ALLOW_MMAP
+      | Abi.POSIX_ACL | Abi.MAX_PAGES | Abi.CACHE_SYMLINKS | Abi.SETXATTR_EXT | Abi.INIT_EXT | Abi.DIRECT_IO_ALLOW_MMAP
       | Abi.NO_EXPORT_SUPPORT;
 
   private final MemoryFs fs = new MemoryFs();
@@ -89,6 +89,14 @@ class ProtocolTest {
     start(true, true).init(7, 45, EVERYTHING);
     long privileged = flags(kernel.receive());
     assertEquals(NEGOTIATED | Abi.PASSTHROUGH, privileged, Init.flagNames(privileged).toString());
+  }
+
+  @Test
+  void aclsAreTheKernelsOnlyWithDefaultPermissions() {
+    Options without =
+        new Options("test", "test", 1, FakeKernel.MAX_WRITE, false, false, false, true, true, 1, false, false);
+    long flags = Init.agree(new Init.Offer(7, 45, 128 * 1024, EVERYTHING), without, true).flags();
+    assertEquals(NEGOTIATED & ~Abi.POSIX_ACL | Abi.PASSTHROUGH, flags, Init.flagNames(flags).toString());
   }
 
   @Test
