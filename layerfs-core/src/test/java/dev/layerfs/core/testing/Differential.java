@@ -114,6 +114,30 @@ public final class Differential {
   }
 
   /**
+   * The seed tutorial's seven steps (a lower {@code file1.txt}; list, read, create {@code file2.txt}, overwrite
+   * {@code file1.txt}, which copies it up, delete it, which leaves a whiteout); fails with the first difference.
+   */
+  public void checkTutorial() throws Exception {
+    LayerFixture tutorial = new LayerFixture(1, (lowers, upper) -> {
+      Files.writeString(lowers.get(0).resolve("file1.txt"), "hello from lower\n");
+      LayerFixture.setTimes(lowers.get(0), java.util.Map.of("file1.txt", 'f'), 0);
+    });
+    List<Op> steps = List.of(
+        new Op.List(""),
+        new Op.Read("file1.txt"),
+        new Op.Write("file2.txt", "hello from upper\n", true),
+        new Op.List(""),
+        new Op.Write("file1.txt", "changed in merged\n", true),
+        new Op.Read("file1.txt"),
+        new Op.Unlink("file1.txt"),
+        new Op.List(""));
+    String difference = run(tutorial, steps);
+    if (difference != null) {
+      throw new AssertionError("the tutorial (" + extraOptions + "): " + difference);
+    }
+  }
+
+  /**
    * Runs {@code count} random scenarios, the i-th from the seed {@code seedBase + seedStride * i}, and fails with the
    * seed and the shortest failing sequence at the first difference. {@code supported} drops the operations a view
    * cannot express (all are kept by {@code op -> true}).

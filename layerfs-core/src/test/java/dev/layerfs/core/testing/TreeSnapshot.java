@@ -195,15 +195,20 @@ public final class TreeSnapshot {
 
   /** The lines present in only one of the snapshots, or that differ, for a failure message. */
   public String diff(TreeSnapshot other, String thisName, String otherName) {
+    return diffLines(lines, other.lines, thisName, otherName);
+  }
+
+  /** The keys of two path-keyed listings whose lines are missing on one side or differ, with both lines. */
+  public static String diffLines(Map<String, String> a, Map<String, String> b, String aName, String bName) {
     StringBuilder s = new StringBuilder();
     TreeMap<String, Boolean> keys = new TreeMap<>();
-    lines.keySet().forEach(k -> keys.put(k, true));
-    other.lines.keySet().forEach(k -> keys.put(k, true));
+    a.keySet().forEach(k -> keys.put(k, true));
+    b.keySet().forEach(k -> keys.put(k, true));
     for (String k : keys.keySet()) {
-      String a = lines.get(k);
-      String b = other.lines.get(k);
-      if (a == null || !a.equals(b)) {
-        s.append(String.format("  %s%n    %-8s %s%n    %-8s %s%n", k, thisName, a, otherName, b));
+      String x = a.get(k);
+      String y = b.get(k);
+      if (x == null || !x.equals(y)) {
+        s.append(String.format("  %s%n    %-8s %s%n    %-8s %s%n", k, aName, x, bName, y));
       }
     }
     return s.toString();

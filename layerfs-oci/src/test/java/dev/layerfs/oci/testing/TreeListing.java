@@ -1,5 +1,6 @@
 package dev.layerfs.oci.testing;
 
+import dev.layerfs.core.testing.TreeSnapshot;
 import dev.layerfs.posix.DirEntry;
 import dev.layerfs.posix.Errno;
 import dev.layerfs.posix.Names;
@@ -181,19 +182,7 @@ public final class TreeListing {
 
   /** The lines that differ, for an assertion message. */
   public String diff(TreeListing other, String thisName, String otherName) {
-    StringBuilder s = new StringBuilder();
-    TreeMap<String, Boolean> keys = new TreeMap<>();
-    lines.keySet().forEach(k -> keys.put(k, true));
-    other.lines.keySet().forEach(k -> keys.put(k, true));
-    for (String k : keys.keySet()) {
-      String a = lines.get(k);
-      String b = other.lines.get(k);
-      if (a == null || !a.equals(b)) {
-        s.append(k).append("\n  ").append(thisName).append(": ").append(a).append("\n  ").append(otherName)
-            .append(": ").append(b).append('\n');
-      }
-    }
-    return s.toString();
+    return TreeSnapshot.diffLines(lines, other.lines, thisName, otherName);
   }
 
   @Override
