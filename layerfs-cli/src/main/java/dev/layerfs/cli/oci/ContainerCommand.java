@@ -2,6 +2,7 @@ package dev.layerfs.cli.oci;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.layerfs.cli.MountTable;
 import dev.layerfs.oci.image.ImageReference;
 import dev.layerfs.oci.layer.Trees;
 import dev.layerfs.oci.store.Change;
@@ -123,7 +124,7 @@ public final class ContainerCommand {
       LayerStore s = store.open();
       Container container = s.container(name);
       PrintWriter out = spec.commandLine().getOut();
-      if (container.mountpoint().isPresent() && MountLauncher.isMountPoint(container.mountpoint().get())) {
+      if (container.mountpoint().isPresent() && MountTable.isMountPoint(container.mountpoint().get())) {
         out.println(container.mountpoint().get());
         out.flush();
         return 0;
@@ -158,7 +159,7 @@ public final class ContainerCommand {
   static void unmount(LayerStore store, Container container) throws IOException {
     Path mountpoint = container.mountpoint().orElseThrow(() -> new IOException("container " + container.name()
         + " is not mounted"));
-    if (MountLauncher.isMountPoint(mountpoint)) {
+    if (MountTable.isMountPoint(mountpoint)) {
       launcher.umount(mountpoint, MOUNT_TIMEOUT);
     }
     store.clearMount(container);

@@ -1,5 +1,6 @@
 package dev.layerfs.cli.oci;
 
+import dev.layerfs.cli.MountTable;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +68,7 @@ final class MountLauncher {
   long mount(String options, Path mountpoint, Path log, Duration timeout) throws IOException {
     Files.createDirectories(mountpoint);
     Path real = mountpoint.toRealPath();
-    if (isMountPoint(real)) {
+    if (MountTable.isMountPoint(real)) {
       throw new IOException(mountpoint + " is already a mount point");
     }
     List<String> command = new ArrayList<>();
@@ -79,11 +80,11 @@ final class MountLauncher {
         .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      if (isMountPoint(real)) {
+      if (MountTable.isMountPoint(real)) {
         return child.isAlive() ? child.pid() : -1;
       }
       if (!child.isAlive()) {
-        if (isMountPoint(real)) {
+        if (MountTable.isMountPoint(real)) {
           return -1;
         }
         throw new IOException("layerfs mount failed (exit " + child.exitValue() + "): " + tail(log));
@@ -106,50 +107,16 @@ final class MountLauncher {
         throw new IOException("layerfs umount " + mountpoint + " failed (exit " + exit + "): " + output);
       }
       long deadline = System.nanoTime() + timeout.toNanos();
-      while (isMountPoint(mountpoint) && System.nanoTime() < deadline) {
+      while (MountTable.isMountPoint(mountpoint) && System.nanoTime() < deadline) {
         pause();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted while unmounting " + mountpoint);
     }
-    if (isMountPoint(mountpoint)) {
+    if (MountTable.isMountPoint(mountpoint)) {
       throw new IOException(mountpoint + " is still mounted after layerfs umount");
     }
-  }
-
-  /** Whether {@code dir} is the mount point of a mount in this process's namespace. */
-  static boolean isMountPoint(Path dir) throws IOException {
-    String wanted;
-    try {
-      wanted = dir.toRealPath().toString();
-    } catch (java.nio.file.NoSuchFileException e) {
-      return false;
-    } catch (java.nio.file.FileSystemException e) {
-      wanted = dir.toAbsolutePath().normalize().toString();
-    }
-    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1)) {
-      String[] fields = line.split(" ");
-      if (fields.length > 4 && unescape(fields[4]).equals(wanted)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Undoes mountinfo's octal escapes ({@code \040} for a space) and decodes the bytes as UTF-8. */
-  private static String unescape(String field) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    for (int i = 0; i < field.length(); i++) {
-      char c = field.charAt(i);
-      if (c == '\\' && i + 3 < field.length()) {
-        out.write(Integer.parseInt(field.substring(i + 1, i + 4), 8));
-        i += 3;
-      } else {
-        out.write(c);
-      }
-    }
-    return out.toString(StandardCharsets.UTF_8);
   }
 
   private static String tail(Path log) throws IOException {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.layerfs.cli.MountTable;
 import dev.layerfs.oci.store.Container;
 import dev.layerfs.oci.store.LayerStore;
 import dev.layerfs.oci.tar.Compression;
@@ -51,7 +52,7 @@ class ContainerCommandTest {
     try {
       mountpoint = Path.of(cli.run("container", "mount", "web").strip());
       assertEquals(cli.root().resolve("containers/web/merged").toRealPath(), mountpoint);
-      assertTrue(MountLauncher.isMountPoint(mountpoint));
+      assertTrue(MountTable.isMountPoint(mountpoint));
       assertEquals("hello\n", Files.readString(mountpoint.resolve("etc/motd")));
       Files.writeString(mountpoint.resolve("etc/motd"), "changed\n");
       assertEquals(mountpoint.toString(), cli.run("container", "mount", "web").strip(), "mounting again is a no-op");
@@ -63,14 +64,14 @@ class ContainerCommandTest {
       assertTrue(rm.err().contains("umount"), rm.err());
 
       cli.run("container", "umount", "web");
-      assertFalse(MountLauncher.isMountPoint(mountpoint));
+      assertFalse(MountTable.isMountPoint(mountpoint));
       mountpoint = null;
       assertEquals("C /etc\nC /etc/motd\n", cli.run("container", "diff", "web"));
       assertTrue(OutputOptions.json().readTree(cli.run("ps", "--json")).get(0).get("mountpoint").isNull());
       cli.run("container", "rm", "web");
       assertEquals("", cli.run("ps", "-q"));
     } finally {
-      if (mountpoint != null && MountLauncher.isMountPoint(mountpoint)) {
+      if (mountpoint != null && MountTable.isMountPoint(mountpoint)) {
         Tool.run(null, "umount", mountpoint.toString());
       }
     }
