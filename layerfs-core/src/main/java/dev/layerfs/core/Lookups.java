@@ -62,28 +62,49 @@ final class Lookups {
 
   /** The cached node for a name, or the one the layers give, or null for no such name. */
   Node childOrNull(Node dir, byte[] name) throws PosixException {
+    Resolved found = lookup(dir, name);
+    return found == null ? null : found.node();
+  }
+
+  /**
+   * Like {@link #childOrNull}, with the node's attributes: a node the layers have just given comes with the stat
+   * its lookup made of the top object, so a cold lookup (a FUSE LOOKUP, a READDIRPLUS entry) stats it once.
+   */
+  NodeAttributes childWithAttributes(Node dir, byte[] name) throws PosixException {
+    Resolved found = lookup(dir, name);
+    if (found == null) {
+      return null;
+    }
+    Node node = found.node();
+    return new NodeAttributes(node, found.top() != null ? attributes(node, found.top()) : attributes(node));
+  }
+
+  /** A node and, when it was just resolved from the layers, its top object's stat (else null). */
+  private record Resolved(Node node, Stat top) {}
+
+  private Resolved lookup(Node dir, byte[] name) throws PosixException {
     checkAlive(dir, "lookup");
     Name key = new Name(name);
     Node cached = dir.children.get(key);
     if (cached != null) {
       cached.recentlyUsed = true;
-      return cached;
+      return new Resolved(cached, null);
     }
     dir.dirLock.readLock().lock();
     try {
       cached = dir.children.get(key);
       if (cached != null) {
-        return cached;
+        return new Resolved(cached, null);
       }
-      Node found = resolve(dir, name);
+      Resolved found = resolve(dir, name);
       if (found == null) {
         return null;
       }
-      Node raced = dir.children.putIfAbsent(key, found);
+      Node raced = dir.children.putIfAbsent(key, found.node());
       if (raced != null) {
-        return raced;
+        return new Resolved(raced, null);
       }
-      o.cached(found);
+      o.cached(found.node());
       return found;
     } finally {
       dir.dirLock.readLock().unlock();
@@ -107,7 +128,7 @@ final class Lookups {
   }
 
   /** Asks the layers what {@code name} in {@code dir} is, ignoring the cache. */
-  Node resolve(Node dir, byte[] name) throws PosixException {
+  private Resolved resolve(Node dir, byte[] name) throws PosixException {
     byte[] path = Names.join(path(dir), name);
     Stat upperStat = null;
     DirMarks upperMarks = DirMarks.NONE;
@@ -118,7 +139,7 @@ final class Lookups {
           return null;
         }
         if (!upperStat.isDirectory()) {
-          return upperNonDirectory(dir, name, path, upperStat);
+          return new Resolved(upperNonDirectory(dir, name, path, upperStat), upperStat);
         }
         upperMarks = DirMarks.read(o, o.upper, path);
       }
@@ -132,7 +153,7 @@ final class Lookups {
       }
     }
     if (search.nonDirectory != null) {
-      return search.nonDirectory;
+      return new Resolved(search.nonDirectory, search.top);
     }
     Lower[] found = search.dirs.toArray(new Lower[0]);
     if (upperStat == null) {
@@ -141,7 +162,7 @@ final class Lookups {
       }
       Node node = new Node(dir, name, Posix.S_IFDIR, found, false);
       node.ino = o.inodes.map(found[0].layer(), found[0].ino());
-      return node;
+      return new Resolved(node, search.top);
     }
     Node node = new Node(dir, name, Posix.S_IFDIR, found, true);
     node.opaque = upperMarks.opaque();
@@ -153,11 +174,12 @@ final class Lookups {
       if (!upperMarks.origin() && o.work != null) {
         o.copyUp.fixOrigin(dir, path, found[0]);
         node.hasOrigin = true;
+        return new Resolved(node, null);  // the new xattr changed its ctime: stat it again
       }
     } else {
       node.ino = o.inodes.map(o.upper, upperStat.ino());
     }
-    return node;
+    return new Resolved(node, upperStat);
   }
 
   private byte[] followedRedirect(DirMarks marks, byte[] path) throws PosixException {
@@ -241,7 +263,11 @@ final class Lookups {
 
   /** The merged attributes of a node. */
   Stat attributes(Node node) throws PosixException {
-    Stat st = onTop(node, at -> at.layer().stat(at.path()));
+    return attributes(node, onTop(node, at -> at.layer().stat(at.path())));
+  }
+
+  /** The overlay's attributes of a node from its top object's stat: the overlay's device and inode number. */
+  private Stat attributes(Node node, Stat st) {
     Stat mapped = st.withDevIno(o.upper != null ? o.upper.dev : o.lowers[0].dev, node.ino);
     boolean merged = node.isDirectory() && (node.inUpper ? node.lowers.length > 0 : node.lowers.length > 1);
     return merged ? mapped.withNlink(1) : mapped;
@@ -335,6 +361,8 @@ final class Lookups {
     final byte[] name;
     final boolean upperIsDirectory;
     Node nonDirectory;
+    /** The stat of the topmost object found: the non-directory, or the first directory of the stack. */
+    Stat top;
     private boolean stopAll;
     private boolean stopAfterLayer;
 
@@ -376,6 +404,9 @@ final class Lookups {
         }
         if (isWhiteout(layer, path, st)) {
           return;
+        }
+        if (top == null) {
+          top = st;
         }
         if (!st.isDirectory()) {
           if (!upperIsDirectory && dirs.isEmpty()) {

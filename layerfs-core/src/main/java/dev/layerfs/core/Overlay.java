@@ -164,6 +164,19 @@ public final class Overlay implements AutoCloseable {
     return node;
   }
 
+  /**
+   * Like {@link #lookupIfExists}, with the node's attributes as {@link #getattr} gives them: a name the layers are
+   * asked about for the first time is stat'ed once, not once to find it and again for its attributes.
+   */
+  public NodeAttributes lookupWithAttributes(Node dir, byte[] name) throws PosixException {
+    checkName(dir, name, "lookup");
+    NodeAttributes found = readLocked(() -> lookups.childWithAttributes(dir, name));
+    if (found != null) {
+      found.node().refs.incrementAndGet();
+    }
+    return found;
+  }
+
   /** Takes one more reference on a node, for a frontend that hands a node on to a second holder. */
   public void hold(Node node) {
     node.refs.incrementAndGet();

@@ -3,6 +3,7 @@ package dev.layerfs.fuse;
 import dev.layerfs.core.Caller;
 import dev.layerfs.core.DirectoryListing;
 import dev.layerfs.core.Node;
+import dev.layerfs.core.NodeAttributes;
 import dev.layerfs.core.OpenFile;
 import dev.layerfs.core.Overlay;
 import dev.layerfs.core.SetAttr;
@@ -174,12 +175,12 @@ public final class OverlayFileSystem implements RawFileSystem {
   @Override
   public void lookup(Request request, byte[] name, EntryOut out) throws IOException {
     Entry dir = nodes.get(request.nodeId());
-    Node node = overlay.lookupIfExists(dir.node, name);
-    if (node == null) {
+    NodeAttributes found = overlay.lookupWithAttributes(dir.node, name);
+    if (found == null) {
       out.nodeId(0).entryTimeout(settings.timeout());
       return;
     }
-    answerEntry(node, dir, name, out);
+    answerEntry(found.node(), found.attributes(), dir, name, out);
   }
 
   @Override
@@ -196,6 +197,11 @@ public final class OverlayFileSystem implements RawFileSystem {
       overlay.forget(node, 1);
       throw e;
     }
+    answerEntry(node, st, parent, name, out);
+  }
+
+  /** Answers an entry for a node the caller took one engine reference on, with its attributes. */
+  private void answerEntry(Node node, Stat st, Entry parent, byte[] name, EntryOut out) {
     Entry entry = nodes.add(node, parent, name);
     out.nodeId(entry.id).entryTimeout(settings.timeout()).attrTimeout(attrTimeout(st));
     out.attr().set(st);
@@ -556,13 +562,14 @@ public final class OverlayFileSystem implements RawFileSystem {
       if (isDotOrDotDot(e.name())) {
         continue;
       }
-      Node node = overlay.lookupIfExists(dir.node, e.name());
-      if (node != null) {
-        try {
-          answerEntry(node, dir, e.name(), entry);
-        } catch (PosixException ignored) {
-          // Listed but gone (a whiteout in a directory read as it is): the name goes without a lookup.
-        }
+      NodeAttributes found;
+      try {
+        found = overlay.lookupWithAttributes(dir.node, e.name());
+      } catch (PosixException ignored) {
+        continue;  // listed but gone (a whiteout in a directory read as it is): the name goes without a lookup
+      }
+      if (found != null) {
+        answerEntry(found.node(), found.attributes(), dir, e.name(), entry);
       }
     }
   }
