@@ -104,15 +104,22 @@ final class Changes {
     final Caller caller;
     final byte[] path;
     final Stat parent;
+    /** What a default ACL of the parent gives the object, instead of the caller's umask; null without one. */
+    final InheritedAcl inherited;
     boolean overWhiteout;
 
     Creation(Node dir, byte[] name, int mode, Caller caller) throws PosixException {
       this.dir = dir;
       this.name = name;
       this.caller = caller;
-      this.path = Names.join(o.lookups.path(dir), name);
-      this.parent = o.upper.stat(o.lookups.path(dir));
-      int perms = caller == null ? mode & 07777 : mode & 07777 & ~caller.umask();
+      byte[] dirPath = o.lookups.path(dir);
+      this.path = Names.join(dirPath, name);
+      try (Layer.Location at = o.upper.locate(dirPath)) {
+        this.parent = Posix.lstatat(at.dirfd(), at.name());
+        this.inherited = caller == null ? null : InheritedAcl.of(at, mode, o.pathOf(dir));
+      }
+      int perms = caller == null ? mode & 07777
+          : inherited != null ? inherited.mode & 07777 : mode & 07777 & ~caller.umask();
       boolean sgidDir = (mode & Posix.S_IFMT) == Posix.S_IFDIR && (parent.mode() & Posix.S_ISGID) != 0;
       this.mode = (mode & Posix.S_IFMT) | perms | (sgidDir ? Posix.S_ISGID : 0);
     }
@@ -213,8 +220,9 @@ final class Changes {
     }
 
     /**
-     * Gives the object the caller's owner (the parent's group under a setgid parent) and the exact mode: the
-     * process umask, a build in the work dir and chown all may have changed what the system call made.
+     * Gives the object the caller's owner (the parent's group under a setgid parent), the exact mode and, when built
+     * in the work dir, the ACLs it inherits: the process umask, a build in the work dir and chown all may have
+     * changed what the system call made.
      */
     private void settle(Layer.Location at, int fd) throws PosixException {
       if (caller == null) {
@@ -238,6 +246,9 @@ final class Changes {
         } else {
           Posix.fchmodat(at.dirfd(), at.name(), perms);
         }
+      }
+      if (overWhiteout && inherited != null) {
+        inherited.apply(at.dirfd(), at.name());
       }
     }
 

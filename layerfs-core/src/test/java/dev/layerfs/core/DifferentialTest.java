@@ -28,6 +28,11 @@ class DifferentialTest {
     differential("redirect_dir=on").checkTutorial();
   }
 
+  @Test
+  void newObjectsInheritDefaultAcls() throws Exception {
+    differential("redirect_dir=on").checkDefaultAcls(op -> true);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"redirect_dir=on", "redirect_dir=off", "userxattr"})
   void randomSequences(String options) throws Exception {

@@ -46,6 +46,11 @@ class NioDifferentialTest {
   }
 
   @Test
+  void newFilesInheritDefaultAcls() throws Exception {
+    new Differential(tmp, nioView(), "redirect_dir=on").checkDefaultAcls(NioDifferentialTest::nioCanDo);
+  }
+
+  @Test
   void randomSequences() throws Exception {
     new Differential(tmp, nioView(), "redirect_dir=on")
         .checkRandomSequences(SEQUENCES, 4242, 31, false, NioDifferentialTest::nioCanDo);

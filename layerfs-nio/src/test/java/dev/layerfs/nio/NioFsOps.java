@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -83,13 +84,17 @@ final class NioFsOps implements FsOps {
     }
   }
 
+  /** The mode PosixFsOps creates files with on the kernel's side: a default ACL masks it, so it must match. */
+  private static final FileAttribute<Set<PosixFilePermission>> NEW_FILE_MODE =
+      PosixFilePermissions.asFileAttribute(OverlayFileAttributes.permissions(0644));
+
   private void writeAt(byte[] path, byte[] data, OpenOption... options) throws PosixException {
     io("write", path, () -> {
       Path p = p(path);
       if (isFifo(p)) {
         throw new PosixException(Errno.ENXIO, "open", Names.printable(path));
       }
-      try (SeekableByteChannel ch = Files.newByteChannel(p, options)) {
+      try (SeekableByteChannel ch = Files.newByteChannel(p, Set.of(options), NEW_FILE_MODE)) {
         ByteBuffer b = ByteBuffer.wrap(data);
         while (b.hasRemaining()) {
           ch.write(b);
@@ -284,6 +289,11 @@ final class NioFsOps implements FsOps {
   @Override
   public byte[] readlink(byte[] path) throws PosixException {
     return io("readlink", path, () -> OverlayFs.bytes(Files.readSymbolicLink(p(path))));
+  }
+
+  @Override
+  public boolean showsXattr(String name) {
+    return name.startsWith("user.");
   }
 
   @Override

@@ -58,4 +58,9 @@ public interface FsOps {
 
   /** Every xattr the view lists, with its value. */
   Map<String, byte[]> xattrs(byte[] path) throws PosixException;
+
+  /** Whether {@link #xattrs} can show an attribute of this name at all (java.nio sees only user attributes). */
+  default boolean showsXattr(String name) {
+    return true;
+  }
 }

@@ -32,14 +32,20 @@ public final class TreeSnapshot {
 
   /** The merged view as an {@link FsOps} shows it. */
   public static TreeSnapshot ofView(FsOps fs) throws PosixException {
+    return ofView(fs, fs);
+  }
+
+  /** The merged view as {@code fs} shows it, with only the xattrs {@code comparedWith} can show. */
+  public static TreeSnapshot ofView(FsOps fs, FsOps comparedWith) throws PosixException {
     TreeMap<String, String> lines = new TreeMap<>();
     Map<Long, List<String>> byIno = new TreeMap<>();
-    walkView(fs, new byte[0], lines, byIno);
+    walkView(fs, comparedWith, new byte[0], lines, byIno);
     addLinkGroups(lines, byIno);
     return new TreeSnapshot(lines);
   }
 
-  private static void walkView(FsOps fs, byte[] path, TreeMap<String, String> lines, Map<Long, List<String>> byIno)
+  private static void walkView(FsOps fs, FsOps comparedWith, byte[] path, TreeMap<String, String> lines,
+      Map<Long, List<String>> byIno)
       throws PosixException {
     String key = "/" + Names.printable(path);
     Stat st;
@@ -57,7 +63,11 @@ public final class TreeSnapshot {
       d.append(" -> ").append(Names.printable(fs.readlink(path)));
     }
     Map<String, byte[]> xattrs = fs.xattrs(path);
-    new TreeMap<>(xattrs).forEach((k, v) -> d.append(' ').append(k).append('=').append(hex(v)));
+    new TreeMap<>(xattrs).forEach((k, v) -> {
+      if (comparedWith.showsXattr(k)) {
+        d.append(' ').append(k).append('=').append(hex(v));
+      }
+    });
     if (st.isDirectory()) {
       List<byte[]> children = fs.list(path);
       List<String> order = new ArrayList<>();
@@ -67,7 +77,7 @@ public final class TreeSnapshot {
       d.append(" order ").append(order);
       lines.put(key, d.toString());
       for (byte[] c : children) {
-        walkView(fs, Names.join(path, c), lines, byIno);
+        walkView(fs, comparedWith, Names.join(path, c), lines, byIno);
       }
     } else {
       lines.put(key, d.toString());
