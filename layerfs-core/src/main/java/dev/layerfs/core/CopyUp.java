@@ -27,6 +27,8 @@ final class CopyUp {
   private static final long CHUNK = 1 << 20;
   private static final byte[] EMPTY = new byte[0];
 
+  private static final byte[] NULL_UUID = new byte[16];
+
   private final Overlay o;
 
   CopyUp(Overlay overlay) {
@@ -332,7 +334,7 @@ final class CopyUp {
     try (Layer.Location at = layer.locate(path)) {
       fh = Posix.nameToHandleAt(at.dirfd(), at.name(), 0);
     }
-    return fh == null ? EMPTY : Origin.encode(fh, layer.fsUuid());
+    return fh == null ? EMPTY : Origin.encode(fh, o.nullOriginUuid ? NULL_UUID : layer.fsUuid());
   }
 
   /** Marks an upper directory impure: it holds entries whose inode numbers come from their origin. */

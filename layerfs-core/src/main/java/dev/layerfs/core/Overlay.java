@@ -46,6 +46,8 @@ public final class Overlay implements AutoCloseable {
   final int egid = Posix.getegid();
   final boolean privileged = euid == 0;
   final int processUmask = Caller.processUmask();
+  /** Origin handles record a null uuid: {@code uuid=off}, honoured (as by the kernel) when all layers share one fs. */
+  final boolean nullOriginUuid;
   final Node root;
   final ReentrantReadWriteLock tree = new ReentrantReadWriteLock();
   final Lookups lookups;
@@ -67,6 +69,7 @@ public final class Overlay implements AutoCloseable {
     this.inUse = inUse;
     this.xattrs = new OverlayXattrs(options.userXattr());
     this.inodes = new Inodes(filesystems);
+    this.nullOriginUuid = options.uuid() == OverlayOptions.Uuid.OFF && filesystems == 1;
     this.lookups = new Lookups(this);
     this.copyUp = new CopyUp(this);
     this.changes = new Changes(this);
@@ -105,14 +108,18 @@ public final class Overlay implements AutoCloseable {
     }
   }
 
-  /** Gives a new upper layer its random {@code overlay.uuid}, as the kernel does on a first mount. */
+  /**
+   * Gives the upper layer its random {@code overlay.uuid} as the kernel does: with {@code uuid=auto} on the first
+   * mount of a new upper layer only, with {@code uuid=on} whenever it has none, never with {@code null} or {@code off}.
+   */
   private void markNewUpper() throws PosixException {
-    if (work == null) {
+    OverlayOptions.Uuid mode = options.uuid();
+    if (work == null || mode == OverlayOptions.Uuid.NULL || mode == OverlayOptions.Uuid.OFF) {
       return;
     }
     byte[] dot = {'.'};
     if (OverlayXattrs.read(upper.rootFd, dot, xattrs.uuid) != null
-        || OverlayXattrs.read(upper.rootFd, dot, xattrs.impure) != null) {
+        || mode == OverlayOptions.Uuid.AUTO && OverlayXattrs.read(upper.rootFd, dot, xattrs.impure) != null) {
       return;
     }
     byte[] uuid = new byte[16];

@@ -40,6 +40,21 @@ public final class OverlayOptions {
     AUTO
   }
 
+  /**
+   * Which uuid the overlay records (the kernel's {@code uuid=}): in the upper root's {@code overlay.uuid}, made on
+   * a first mount, and in the origin handles copy-up writes.
+   */
+  public enum Uuid {
+    /** Makes {@code overlay.uuid} when the upper layer has none. */
+    ON,
+    /** Never makes {@code overlay.uuid}; origins record a null uuid when all layers share one filesystem. */
+    OFF,
+    /** Never makes {@code overlay.uuid}. */
+    NULL,
+    /** Makes {@code overlay.uuid} for a new upper layer only (neither it nor {@code overlay.impure} present). */
+    AUTO
+  }
+
   private final List<Path> lowerDirs;
   private final Path upperDir;
   private final Path workDir;
@@ -48,6 +63,7 @@ public final class OverlayOptions {
   private final RedirectDir redirectDir;
   private final Xino xino;
   private final boolean volatileWrites;
+  private final Uuid uuid;
 
   private OverlayOptions(Builder b) {
     this.lowerDirs = List.copyOf(b.lowerDirs);
@@ -59,6 +75,7 @@ public final class OverlayOptions {
         : b.userXattr ? RedirectDir.NOFOLLOW : RedirectDir.ON;
     this.xino = b.xino;
     this.volatileWrites = b.volatileWrites;
+    this.uuid = b.uuid;
   }
 
   public static Builder builder() {
@@ -184,6 +201,10 @@ public final class OverlayOptions {
     return volatileWrites;
   }
 
+  public Uuid uuid() {
+    return uuid;
+  }
+
   /** The kernel option string for these options, with paths escaped; usable with {@code mount -t overlay}. */
   public String toOptionString() {
     StringBuilder s = new StringBuilder("lowerdir=");
@@ -203,6 +224,9 @@ public final class OverlayOptions {
     if (volatileWrites) {
       s.append(",volatile");
     }
+    if (uuid != Uuid.AUTO) {
+      s.append(",uuid=").append(uuid.name().toLowerCase(java.util.Locale.ROOT));
+    }
     return s.toString();
   }
 
@@ -221,6 +245,7 @@ public final class OverlayOptions {
     private RedirectDir redirectDir;
     private Xino xino = Xino.AUTO;
     private boolean volatileWrites;
+    private Uuid uuid = Uuid.AUTO;
 
     private Builder() {}
 
@@ -257,6 +282,11 @@ public final class OverlayOptions {
       return this;
     }
 
+    public Builder uuid(Uuid value) {
+      this.uuid = Objects.requireNonNull(value);
+      return this;
+    }
+
     public Builder xino(Xino value) {
       this.xino = Objects.requireNonNull(value);
       return this;
@@ -290,7 +320,7 @@ public final class OverlayOptions {
         case "redirect_dir" -> redirectDir(choice(key, value, RedirectDir.class));
         case "xino" -> xino(choice(key, value, Xino.class));
         case "index", "metacopy", "nfs_export" -> onlyOff(key, value);
-        case "uuid" -> choice(key, value, Uuid.class);
+        case "uuid" -> uuid(choice(key, value, Uuid.class));
         default -> throw new OverlayOptionException(key, value, "unknown option");
       }
       return this;
@@ -365,13 +395,5 @@ public final class OverlayOptions {
         throw new OverlayOptionException(key, value, "only '" + key + "=off' is supported");
       }
     }
-  }
-
-  /** The kernel's uuid= values: accepted for compatibility; origin handles always record the layer's uuid. */
-  private enum Uuid {
-    ON,
-    OFF,
-    NULL,
-    AUTO
   }
 }

@@ -2,6 +2,9 @@ package dev.layerfs.core;
 
 import dev.layerfs.core.testing.Differential;
 import dev.layerfs.core.testing.ViewUnderTest;
+import dev.layerfs.posix.Mounts;
+import dev.layerfs.posix.Names;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +34,24 @@ class DifferentialTest {
   @Test
   void newObjectsInheritDefaultAcls() throws Exception {
     differential("redirect_dir=on").checkDefaultAcls(op -> true);
+  }
+
+  /**
+   * The upper root's {@code overlay.uuid} and the uuid in origin handles, for each of the kernel's choices; on a
+   * tmpfs, which has a uuid (the root filesystem of a VM image may have none, and then every choice looks alike).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"uuid=on", "uuid=off", "uuid=null", "uuid=auto"})
+  void uuidChoices(String uuid) throws Exception {
+    Path fs = Files.createDirectory(tmp.resolve("tmpfs"));
+    byte[] target = Names.bytes(fs.toString());
+    Mounts.mount("layerfs-test", target, "tmpfs", Mounts.MS_NOSUID | Mounts.MS_NODEV, "size=64m");
+    try {
+      new Differential(fs, ViewUnderTest.engine(), "redirect_dir=on," + uuid)
+          .checkRandomSequences(SEQUENCES / 15, uuid.hashCode(), 1000, false, op -> true);
+    } finally {
+      Mounts.umount2(target, Mounts.MNT_DETACH);
+    }
   }
 
   @ParameterizedTest

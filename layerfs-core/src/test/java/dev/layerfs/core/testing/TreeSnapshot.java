@@ -189,7 +189,8 @@ public final class TreeSnapshot {
     }
     byte[] fid = java.util.Arrays.copyOfRange(v, 21, v.length);
     String where = handles.get(handleKey(v[4] & 0xff, fid));
-    return "origin(" + (where == null ? "unknown " + hex(v) : where) + ")";
+    boolean nullUuid = java.util.Arrays.equals(v, 5, 21, new byte[16], 0, 16);
+    return "origin(" + (where == null ? "unknown " + hex(v) : where) + (nullUuid ? ", null uuid" : "") + ")";
   }
 
   static String hex(byte[] v) {
