@@ -1,12 +1,11 @@
 package dev.layerfs.core;
 
 import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.MountInfo;
 import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -53,25 +52,19 @@ final class InUseLock implements AutoCloseable {
   }
 
   private static void checkKernelMounts(OverlayOptions o) throws PosixException {
-    List<String> lines;
+    List<MountInfo> mounts;
     try {
-      lines = Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.ISO_8859_1);
+      mounts = MountInfo.read();
     } catch (IOException e) {
       return;
     }
     Path upper = real(o.upperDir());
     Path work = real(o.workDir());
-    for (String line : lines) {
-      int dash = line.indexOf(" - ");
-      if (dash < 0) {
+    for (MountInfo mount : mounts) {
+      if (!mount.type().equals("overlay")) {
         continue;
       }
-      String[] tail = line.substring(dash + 3).split(" ");
-      if (tail.length < 3 || !tail[0].equals("overlay")) {
-        continue;
-      }
-      String mountPoint = unescapeMountinfo(line.split(" ")[4]);
-      for (var opt : OverlayOptions.split(unescapeMountinfo(tail[2])).entrySet()) {
+      for (var opt : OverlayOptions.split(mount.superOptions()).entrySet()) {
         boolean upperOpt = opt.getKey().equals("upperdir");
         if (!upperOpt && !opt.getKey().equals("workdir") || opt.getValue() == null) {
           continue;
@@ -80,7 +73,7 @@ final class InUseLock implements AutoCloseable {
         if (used.equals(upper) || used.equals(work)) {
           String option = used.equals(upper) ? "upperdir" : "workdir";
           throw new OverlayOptionException(Errno.EBUSY, option, used.toString(),
-              "is in use as " + opt.getKey() + " of the kernel overlay mounted at " + mountPoint);
+              "is in use as " + opt.getKey() + " of the kernel overlay mounted at " + mount.mountPoint());
         }
       }
     }
@@ -92,35 +85,6 @@ final class InUseLock implements AutoCloseable {
     } catch (IOException e) {
       return p;
     }
-  }
-
-  /** Undoes the octal escapes ({@code \040}) of /proc/self/mountinfo. */
-  private static String unescapeMountinfo(String s) {
-    StringBuilder out = new StringBuilder();
-    byte[] bytes = s.getBytes(StandardCharsets.ISO_8859_1);
-    java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
-    for (int i = 0; i < bytes.length; i++) {
-      if (bytes[i] == '\\' && i + 3 < bytes.length + 0 && isOctal(bytes, i + 1)) {
-        raw.write(Integer.parseInt(new String(bytes, i + 1, 3, StandardCharsets.US_ASCII), 8));
-        i += 3;
-      } else {
-        raw.write(bytes[i]);
-      }
-    }
-    out.append(new String(raw.toByteArray(), StandardCharsets.UTF_8));
-    return out.toString();
-  }
-
-  private static boolean isOctal(byte[] b, int at) {
-    if (at + 3 > b.length) {
-      return false;
-    }
-    for (int i = at; i < at + 3; i++) {
-      if (b[i] < '0' || b[i] > '7') {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Undoes the overlay's backslash escapes of ':' and ','. */
