@@ -96,6 +96,8 @@ public final class Posix {
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3));
   private static final MethodHandle CLOSE = Native.errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
   private static final MethodHandle DUP = Native.errnoCall("dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final MethodHandle DUP2 = Native.errnoCall("dup2",
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle STATX = Native.errnoCall("statx",
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
   private static final MethodHandle MKNODAT = Native.errnoCall("mknodat",
@@ -205,6 +207,19 @@ public final class Posix {
   public static int dup(int fd) throws PosixException {
     try (Scratch s = Scratch.open()) {
       return s.check((int) DUP.invokeExact(s.errno(), fd), "dup", null);
+    } catch (Throwable t) {
+      throw Native.propagate(t);
+    }
+  }
+
+  /** {@code dup2(2)}: makes {@code newFd} a copy of {@code oldFd} (without close-on-exec), closing it first. */
+  public static void dup2(int oldFd, int newFd) throws PosixException {
+    try (Scratch s = Scratch.open()) {
+      int rc;
+      do {
+        rc = (int) DUP2.invokeExact(s.errno(), oldFd, newFd);
+      } while (rc < 0 && s.lastErrno() == Errno.EINTR);
+      s.check(rc, "dup2", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
