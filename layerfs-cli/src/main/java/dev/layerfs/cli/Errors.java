@@ -33,6 +33,11 @@ final class Errors implements IExecutionExceptionHandler {
       e.printStackTrace(err);
     }
     err.flush();
+    return status(e);
+  }
+
+  /** The exit code for a failure: {@link #USAGE} for bad arguments, else {@link #FAILURE}. */
+  static int status(Exception e) {
     return e instanceof IllegalArgumentException ? USAGE : FAILURE;
   }
 

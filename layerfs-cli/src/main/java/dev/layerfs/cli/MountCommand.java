@@ -2,8 +2,6 @@ package dev.layerfs.cli;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
-import dev.layerfs.fuse.MountOptions;
-import dev.layerfs.fuse.OverlayMount;
 import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
@@ -30,10 +28,13 @@ import picocli.CommandLine.Parameters;
  * {@code layerfs mount -o lowerdir=…,upperdir=…,workdir=… MERGED}: the tutorial's {@code mount -t overlay}, served
  * over FUSE by a daemon.
  *
- * <p>Java cannot fork, so the command starts a second JVM in a new session ({@code setsid}) that mounts and serves,
- * and waits until that daemon reports through a pipe that the kernel answers requests on the mount: when the
- * command exits 0 the next shell command already sees the merged view. {@code -f} serves in the foreground instead.
- * SIGTERM and SIGINT unmount: the shutdown hook only asks for the unmount, the session's last reader tears down.
+ * <p>Java cannot fork, so the command starts a second JVM in a new session ({@code setsid}) that mounts and serves
+ * ({@link MountDaemon}), and waits until that daemon reports through a pipe that the kernel answers requests on the
+ * mount: when the command exits 0 the next shell command already sees the merged view. {@code -f} serves in the
+ * foreground instead. The {@code layerfs} launcher script starts the daemon itself for the plain forms, without
+ * this command's JVM; this command is the way for the others ({@code -f}, {@code --help}, a child JVM of
+ * {@code layerfs container mount}, anything the script does not recognise). Both check and report in
+ * {@link MountDaemon}.
  */
 @Command(name = "mount", description = {
     "Mounts layers as one merged view over FUSE, as 'mount -t overlay' does, and returns once it is live.",
@@ -42,7 +43,6 @@ import picocli.CommandLine.Parameters;
         + " mount flags without effect here (nodev, nosuid, noatime, relatime, ...), and fuse-overlayfs's timeout=,"
         + " fsync=0|1; passthrough=upper|all chooses how lower files opened for reading are served."})
 final class MountCommand implements Callable<Integer> {
-  private static final String READY = "ready";
   private static final long START_TIMEOUT_SECONDS = 60;
   /** The daemon's descriptor for its report: the pipe comes after stdin, stdout and stderr. */
   private static final int DAEMON_READY_FD = 3;
@@ -77,80 +77,17 @@ final class MountCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    String joined = String.join(",", options);
-    String mountPoint = places.get(places.size() - 1);
-    if (places.size() == 2 && !joined.contains("fsname=")) {
-      joined = joined + ",fsname=" + places.get(0);
-    }
-    MountOptions parsed = MountOptions.parse(joined);
-    Path target = Path.of(mountPoint).toAbsolutePath().normalize();
-    if (!Files.isDirectory(target)) {
-      throw new IllegalArgumentException("mount point " + mountPoint + ": "
-          + (Files.exists(target) ? "not a directory" : "no such directory"));
-    }
-    return foreground || readyFd >= 0 ? serve(parsed, joined, target.toRealPath()) : daemonize(joined, mountPoint);
-  }
-
-  /** Mounts, reports readiness, and serves until the mount goes away. */
-  private int serve(MountOptions parsed, String joined, Path target) throws Exception {
-    OverlayMount mount;
-    try {
-      mount = OverlayMount.mount(target, parsed);
-    } catch (Exception e) {
-      report("error " + Errors.describe(e));
-      throw e;
-    }
-    long pid = ProcessHandle.current().pid();
-    Thread hook = new Thread(() -> {
-      try {
-        mount.close();
-      } catch (IOException | RuntimeException e) {
-        System.err.println("layerfs: unmounting " + target + " failed: " + Errors.describe(e));
-      }
-      RuntimeDir.remove(target, pid);
-    }, "layerfs-unmount");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try {
-      RuntimeDir.write(target, parsed.overlay(), joined);
-    } catch (IOException e) {
-      System.err.println("layerfs: cannot record the mount in " + RuntimeDir.path() + ": " + Errors.describe(e));
-    }
-    report(READY);
-    mount.awaitUnmount();
-    mount.close();
-    RuntimeDir.remove(target, pid);
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException shuttingDown) {
-      // the hook is running or has run
-    }
-    return 0;
-  }
-
-  private void report(String message) {
-    if (readyFd < 0) {
-      return;
-    }
-    try (Arena arena = Arena.ofConfined()) {
-      byte[] bytes = (message + "\n").getBytes(StandardCharsets.UTF_8);
-      MemorySegment buffer = arena.allocate(bytes.length);
-      MemorySegment.copy(bytes, 0, buffer, JAVA_BYTE, 0, bytes.length);
-      Posix.write(readyFd, buffer);
-    } catch (PosixException e) {
-      System.err.println("layerfs: cannot report to the waiting command: " + e.getMessage());
-    } finally {
-      Posix.closeQuietly(readyFd);
-      readyFd = -1;
-    }
+    MountDaemon.Request request = MountDaemon.Request.of(options, places);
+    MountDaemon.Checked checked = request.check();
+    return foreground || readyFd >= 0 ? MountDaemon.serve(checked, new MountDaemon.ReadyPipe(readyFd))
+        : daemonize(request);
   }
 
   /**
-   * Starts the daemon JVM ({@code setsid java … MountDaemon 3 OPTIONS MOUNTPOINT}) with its output in the runtime
-   * directory, and waits for its report.
+   * Starts the daemon JVM ({@code setsid java … MountDaemon 3 -o OPTIONS MOUNTPOINT}), as the launcher script does
+   * for plain mounts, and waits for its report; its output goes to this command's stderr until it has opened its log.
    */
-  private int daemonize(String joined, String mountPoint) throws Exception {
-    Path target = Path.of(mountPoint).toAbsolutePath().normalize().toRealPath();
-    Path log = RuntimeDir.logFile(target);
+  private int daemonize(MountDaemon.Request request) throws Exception {
     List<byte[]> argv = new ArrayList<>();
     argv.add(bytes(setsid()));
     argv.add(bytes(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -158,7 +95,10 @@ final class MountCommand implements Callable<Integer> {
       argv.add(bytes(flag));
     }
     for (String arg : List.of("-cp", System.getProperty("java.class.path"), MountDaemon.class.getName(),
-        Integer.toString(DAEMON_READY_FD), joined, target.toString())) {
+        Integer.toString(DAEMON_READY_FD))) {
+      argv.add(bytes(arg));
+    }
+    for (String arg : request.arguments()) {
       argv.add(bytes(arg));
     }
     List<byte[]> env = new ArrayList<>();
@@ -168,17 +108,18 @@ final class MountCommand implements Callable<Integer> {
     if (System.getenv("MALLOC_ARENA_MAX") == null) {
       env.add(bytes("MALLOC_ARENA_MAX=2")); // FFM buffers from many threads otherwise spread over many arenas
     }
+    System.out.flush();
+    System.err.flush();
     int[] pipe = Processes.pipe();
     int devNull = Posix.open("/dev/null", Posix.O_RDWR | Posix.O_CLOEXEC);
-    int logFd = Posix.openat(Posix.AT_FDCWD, bytes(log.toString()),
-        Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND | Posix.O_CLOEXEC, 0600);
+    int stderr = Posix.dup(2); // above the child's 0..3, as spawn wants
     int pid;
     try {
-      pid = Processes.spawn(argv.get(0), argv, env, devNull, logFd, logFd, pipe[1]);
+      pid = Processes.spawn(argv.get(0), argv, env, devNull, stderr, stderr, pipe[1]);
     } finally {
       Posix.closeQuietly(pipe[1]);
       Posix.closeQuietly(devNull);
-      Posix.closeQuietly(logFd);
+      Posix.closeQuietly(stderr);
     }
     String answer;
     CompletableFuture<String> reading = CompletableFuture.supplyAsync(() -> readAll(pipe[0]));
@@ -186,20 +127,18 @@ final class MountCommand implements Callable<Integer> {
       answer = reading.get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS).strip();
     } catch (TimeoutException e) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
-      throw new IOException("the daemon did not report within " + START_TIMEOUT_SECONDS + " s; see " + log);
+      throw new IOException("the daemon did not report within " + START_TIMEOUT_SECONDS + " s");
     } finally {
       Posix.closeQuietly(pipe[0]);
     }
-    if (answer.equals(READY)) {
+    if (answer.equals(MountDaemon.READY)) {
       return 0;
     }
-    if (answer.startsWith("error ")) {
-      System.err.println("layerfs mount: " + answer.substring("error ".length()));
-    } else {
-      int status = Processes.waitpid(pid);
-      System.err.println("layerfs mount: the daemon exited (status " + status + ") before mounting; see " + log);
-    }
-    return Errors.FAILURE;
+    int status = Processes.waitpid(pid);
+    System.err.println("layerfs mount: " + (answer.startsWith(MountDaemon.ERROR)
+        ? answer.substring(MountDaemon.ERROR.length())
+        : "the daemon exited (status " + status + ") before mounting"));
+    return status != 0 ? status : Errors.FAILURE;
   }
 
   /**

@@ -12,8 +12,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The {@code layerfs} command as a user runs it, for tests: a launcher script in a scratch directory that starts the
- * CLI in a new JVM (daemons re-exec'd from it included), and shell scripts run with real tools. {@link #cleanUp}
+ * The {@code layerfs} command as a user runs it, for tests: the project's launcher script, run from a scratch
+ * directory on the test's class path (the mount fast path and the command JVM, daemons included), and shell
+ * scripts run with real tools. {@link #cleanUp}
  * unmounts whatever is still mounted under the scratch directory and ends the daemons it recorded, so a failing
  * test leaves neither mounts nor processes behind.
  */
@@ -39,15 +40,44 @@ final class Launcher {
     this.bin = Files.createDirectories(scratch.resolve("bin"));
     String classPath = readableByAll ? copyClassPath(scratch.resolve("cp")) : System.getProperty("java.class.path");
     this.layerfs = bin.resolve("layerfs");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String flags = "--enable-native-access=ALL-UNNAMED -Dsun.jnu.encoding=UTF-8 -Dfile.encoding=UTF-8"
-        + " -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+    // The project's own launcher script, copied so that any user can run it; with LAYERFS_CLASSPATH it runs these
+    // classes as they are (no build, no archives), and its mount fast path is the one users get.
+    Path script = Files.copy(projectLauncher(), bin.resolve("layerfs-launcher"));
     Files.writeString(layerfs, "#!/bin/sh\n"
-        + "export LAYERFS_LAUNCHER='" + layerfs + "'\n"
-        + "export LAYERFS_JAVA_OPTS='" + flags + "'\n"
-        + "exec '" + java + "' " + flags + " -cp '" + classPath + "' "
-        + Main.class.getName() + " \"$@\"\n");
-    Files.setPosixFilePermissions(layerfs, PosixFilePermissions.fromString("rwxr-xr-x"));
+        + "export LAYERFS_CLASSPATH='" + classPath + "'\n"
+        + "export JAVA_HOME=\"${LAYERFS_TEST_JAVA_HOME:-" + JAVA_HOME + "}\"\n"
+        + "exec '" + script + "' \"$@\"\n");
+    // The command JVM alone, as a child JVM of 'layerfs container mount' runs it: no launcher script.
+    Files.writeString(bin.resolve("layerfs-java"), "#!/bin/sh\n"
+        + "exec '" + JAVA_HOME + "/bin/java' --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -cp '"
+        + classPath + "' " + Main.class.getName() + " \"$@\"\n");
+    for (Path p : List.of(layerfs, script, bin.resolve("layerfs-java"))) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+  }
+
+  private static final String JAVA_HOME = System.getProperty("java.home");
+
+  /**
+   * A JDK home in {@code dir} whose {@code bin/java} appends each command line to {@code log} and runs this JDK's:
+   * run the launcher with {@code LAYERFS_TEST_JAVA_HOME} set to it to see which JVMs a command starts.
+   */
+  static Path tracingJavaHome(Path dir, Path log) throws IOException {
+    Path java = Files.createDirectories(dir.resolve("bin")).resolve("java");
+    Files.writeString(java, "#!/bin/sh\necho \"$*\" >> '" + log + "'\nexec '" + JAVA_HOME + "/bin/java' \"$@\"\n");
+    Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return dir;
+  }
+
+  /** The {@code layerfs} script at the top of the project, found upwards from the working directory. */
+  static Path projectLauncher() {
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      Path candidate = dir.resolve("layerfs");
+      if (Files.isRegularFile(candidate) && Files.isRegularFile(dir.resolve("pom.xml"))) {
+        return candidate;
+      }
+    }
+    throw new IllegalStateException("the layerfs launcher script was not found above " + Path.of("").toAbsolutePath());
   }
 
   private static String copyClassPath(Path into) throws IOException {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -152,8 +153,67 @@ class MountCommandTest {
   }
 
   @Test
+  void plainMountsStartTheDaemonFromTheLauncherWithoutACommandJvm() throws Exception {
+    Path log = tmp.resolve("java.log");
+    Map<String, String> env = Map.of("LAYERFS_TEST_JAVA_HOME", Launcher.tracingJavaHome(tmp.resolve("jdk"), log)
+        .toString());
+    Launcher.Result ok = launcher.run(tmp, env, "sh", "-c", "mkdir m2 m3 && layerfs mount " + OPTIONS + " src merged"
+        + " && layerfs -olowerdir=lower -o upperdir=upper2,workdir=work2 m2 2>&1 | grep . ; mkdir upper2 work2"
+        + " && layerfs -olowerdir=lower -o upperdir=upper2,workdir=work2 m2 && cat m2/a");
+    assertEquals(0, ok.status(), ok.all());
+    assertTrue(ok.out().startsWith("layerfs mount: upperdir=" + tmp.resolve("upper2") + ": "), ok.out());
+    assertTrue(ok.out().endsWith("hello\n"), ok.out());
+    assertTrue(launcher.shOk(tmp, "grep ' " + tmp.resolve("merged") + " ' /proc/mounts").startsWith("src "),
+        "SOURCE becomes fsname");
+    Launcher.Result bad = launcher.run(tmp, env, "sh", "-c", "layerfs mount -o lowerdir=lower,bogus merged");
+    assertEquals(2, bad.status(), bad.all());
+    assertEquals("layerfs mount: bogus: unknown option\n", bad.err());
+    List<String> jvms = Files.readAllLines(log);
+    assertEquals(4, jvms.size(), jvms.toString());
+    for (String jvm : jvms) {
+      assertTrue(jvm.contains(" dev.layerfs.cli.MountDaemon 3 -o"), jvm);
+      assertTrue(jvm.contains(" -Xmx"), "the daemon's flags: " + jvm);
+    }
+    launcher.shOk(tmp, "layerfs umount merged && layerfs umount m2");
+  }
+
+  @Test
+  void aDaemonHoldsNeitherTheCallersOutputNorItsPipe() throws Exception {
+    // Launcher.run reads stdout and stderr to their end: a daemon that kept either would make it fail.
+    String out = launcher.shOk(tmp, "x=$(layerfs mount " + OPTIONS + " merged 2>&1) && echo \"[$x]\" && cat merged/a");
+    assertEquals("[]\nhello\n", out);
+    String pid = daemonPid();
+    Path log = RuntimeDir.logFile(tmp.resolve("merged").toRealPath());
+    for (int fd = 0; fd <= 3; fd++) {
+      Path link = Path.of("/proc", pid, "fd", Integer.toString(fd));
+      String to = Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? Files.readSymbolicLink(link).toString()
+          : "closed";
+      assertEquals(fd == 0 ? "/dev/null" : fd == 3 ? "closed" : log.toString(), to, "descriptor " + fd);
+    }
+    launcher.shOk(tmp, "layerfs umount merged");
+  }
+
+  @Test
+  void theCommandJvmChecksAndReportsAsTheLauncherDoes() throws Exception {
+    fails("layerfs-java mount " + OPTIONS + ",bogus merged", "layerfs mount: bogus: unknown option");
+    fails("layerfs-java " + OPTIONS + " nowhere", "layerfs mount: mount point nowhere: no such directory");
+    launcher.shOk(tmp, "mkdir m2 && layerfs mount " + OPTIONS + " merged");
+    try {
+      Launcher.Result busy = launcher.sh(tmp, "layerfs-java mount " + OPTIONS + " m2");
+      assertEquals(1, busy.status(), busy.all());
+      assertTrue(busy.err().startsWith("layerfs mount: upperdir=" + tmp.resolve("upper") + ": "), busy.err());
+      String out = launcher.shOk(tmp, "x=$(layerfs-java mount -o lowerdir=lower src m2 2>&1) && echo \"[$x]\""
+          + " && cat m2/a && grep ' " + tmp.resolve("m2") + " ' /proc/mounts");
+      assertTrue(out.startsWith("[]\nhello\nsrc "), out);
+    } finally {
+      launcher.shOk(tmp, "layerfs umount merged; layerfs umount m2");
+    }
+  }
+
+  @Test
   void badPlacesAreNamed() throws Exception {
     fails("layerfs mount " + OPTIONS + " nowhere", "mount point nowhere: no such directory");
+    fails("layerfs mount " + OPTIONS + " lower/a", "mount point lower/a: not a directory");
     fails("layerfs mount -o lowerdir=missing,upperdir=upper,workdir=work merged", "missing");
     launcher.shOk(tmp, "touch upper/not-a-dir");
     fails("layerfs mount -o lowerdir=lower,upperdir=upper/not-a-dir,workdir=work merged", "not-a-dir");

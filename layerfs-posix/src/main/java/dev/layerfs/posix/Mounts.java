@@ -24,12 +24,18 @@ public final class Mounts {
   private static final int AT_STATX_DONT_SYNC = 0x4000;
   private static final long STATX_SIZE = 256;
 
-  private static final MethodHandle MOUNT = Native.errnoCall("mount",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
-  private static final MethodHandle UMOUNT2 = Native.errnoCall("umount2",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle STATX = Native.errnoCall("statx",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+  private static final class MOUNT {
+    static final MethodHandle H = Native.errnoCall("mount",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+  }
+  private static final class UMOUNT2 {
+    static final MethodHandle H = Native.errnoCall("umount2",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  }
+  private static final class STATX {
+    static final MethodHandle H = Native.errnoCall("statx",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+  }
 
   private Mounts() {}
 
@@ -37,7 +43,7 @@ public final class Mounts {
   public static void mount(String source, byte[] target, String type, long flags, String data)
       throws PosixException {
     try (Scratch s = Scratch.open()) {
-      int rc = (int) MOUNT.invokeExact(s.errno(), s.cstring(source.getBytes(StandardCharsets.UTF_8)),
+      int rc = (int) MOUNT.H.invokeExact(s.errno(), s.cstring(source.getBytes(StandardCharsets.UTF_8)),
           s.cstring(target), s.cstring(type.getBytes(StandardCharsets.UTF_8)), flags,
           s.cstring(data.getBytes(StandardCharsets.UTF_8)));
       s.check(rc, "mount", target);
@@ -49,7 +55,7 @@ public final class Mounts {
   /** {@code umount2(2)} with {@link #MNT_DETACH} and {@link #UMOUNT_NOFOLLOW} as flags. */
   public static void umount2(byte[] target, int flags) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) UMOUNT2.invokeExact(s.errno(), s.cstring(target), flags), "umount2", target);
+      s.check((int) UMOUNT2.H.invokeExact(s.errno(), s.cstring(target), flags), "umount2", target);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -62,7 +68,7 @@ public final class Mounts {
   public static long deviceOf(byte[] path) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment buf = s.allocate(STATX_SIZE);
-      int rc = (int) STATX.invokeExact(s.errno(), Posix.AT_FDCWD, s.cstring(path),
+      int rc = (int) STATX.H.invokeExact(s.errno(), Posix.AT_FDCWD, s.cstring(path),
           Posix.AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, 0, buf);
       s.check(rc, "statx", path);
       return Posix.makedev(buf.get(JAVA_INT, 136), buf.get(JAVA_INT, 140));

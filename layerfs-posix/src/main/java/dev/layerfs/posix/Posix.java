@@ -92,73 +92,154 @@ public final class Posix {
   private static final long STATX_SIZE = 256;
   private static final long STATFS_SIZE = 120;
 
-  private static final MethodHandle OPENAT = Native.errnoCall("openat",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3));
-  private static final MethodHandle CLOSE = Native.errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  private static final MethodHandle DUP = Native.errnoCall("dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  private static final MethodHandle STATX = Native.errnoCall("statx",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
-  private static final MethodHandle MKNODAT = Native.errnoCall("mknodat",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
-  private static final MethodHandle MKDIRAT = Native.errnoCall("mkdirat",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle RENAMEAT2 = Native.errnoCall("renameat2",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle LINKAT = Native.errnoCall("linkat",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle SYMLINKAT = Native.errnoCall("symlinkat",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
-  private static final MethodHandle READLINKAT = Native.errnoCall("readlinkat",
-      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
-  private static final MethodHandle UNLINKAT = Native.errnoCall("unlinkat",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle FCHOWNAT = Native.errnoCall("fchownat",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle FCHMODAT = Native.errnoCall("fchmodat",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-  private static final MethodHandle FCHMOD = Native.errnoCall("fchmod",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle UTIMENSAT = Native.errnoCall("utimensat",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-  private static final MethodHandle GETDENTS64 = Native.errnoCall("getdents64",
-      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-  private static final MethodHandle COPY_FILE_RANGE = Native.errnoCall("copy_file_range",
-      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-  private static final MethodHandle IOCTL_INT = Native.errnoCall("ioctl",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), Linker.Option.firstVariadicArg(2));
-  private static final MethodHandle IOCTL_PTR = Native.errnoCall("ioctl",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
-  private static final MethodHandle FSYNC = Native.errnoCall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  private static final MethodHandle FDATASYNC = Native.errnoCall("fdatasync",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  private static final MethodHandle FALLOCATE = Native.errnoCall("fallocate",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
-  private static final MethodHandle LSEEK = Native.errnoCall("lseek",
-      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
-  private static final MethodHandle FTRUNCATE = Native.errnoCall("ftruncate",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
-  private static final MethodHandle PREAD = Native.errnoCall("pread",
-      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-  private static final MethodHandle PWRITE = Native.errnoCall("pwrite",
-      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-  private static final MethodHandle READ = Native.errnoCall("read",
-      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-  private static final MethodHandle WRITE = Native.errnoCall("write",
-      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-  private static final MethodHandle WRITEV = Native.errnoCall("writev",
-      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle FSTATFS = Native.errnoCall("fstatfs",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-  private static final MethodHandle NAME_TO_HANDLE_AT = Native.errnoCall("name_to_handle_at",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
-  private static final MethodHandle OPEN_BY_HANDLE_AT = Native.errnoCall("open_by_handle_at",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle FLOCK = Native.errnoCall("flock",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  private static final MethodHandle GETEUID = Native.call("geteuid", FunctionDescriptor.of(JAVA_INT));
-  private static final MethodHandle GETEGID = Native.call("getegid", FunctionDescriptor.of(JAVA_INT));
-  private static final MethodHandle GETPID = Native.call("getpid", FunctionDescriptor.of(JAVA_INT));
-  private static final MethodHandle UMASK = Native.call("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  // Each downcall has a holder class of its own, so that a JVM links only the calls it makes, when it first makes
+  // them: linking costs 5-30 ms per new signature (more on a loaded machine), and linking all of them when Posix
+  // was first used took most of the mount daemon's start-up. The JIT treats H as a constant as before.
+  private static final class OPENAT {
+    static final MethodHandle H = Native.errnoCall("openat",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3));
+  }
+  private static final class CLOSE {
+    static final MethodHandle H = Native.errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  }
+  private static final class DUP {
+    static final MethodHandle H = Native.errnoCall("dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  }
+  private static final class DUP2 {
+    static final MethodHandle H = Native.errnoCall("dup2",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  }
+  private static final class STATX {
+    static final MethodHandle H = Native.errnoCall("statx",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+  }
+  private static final class MKNODAT {
+    static final MethodHandle H = Native.errnoCall("mknodat",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+  }
+  private static final class MKDIRAT {
+    static final MethodHandle H = Native.errnoCall("mkdirat",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  }
+  private static final class RENAMEAT2 {
+    static final MethodHandle H = Native.errnoCall("renameat2",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+  }
+  private static final class LINKAT {
+    static final MethodHandle H = Native.errnoCall("linkat",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+  }
+  private static final class SYMLINKAT {
+    static final MethodHandle H = Native.errnoCall("symlinkat",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+  }
+  private static final class READLINKAT {
+    static final MethodHandle H = Native.errnoCall("readlinkat",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+  }
+  private static final class UNLINKAT {
+    static final MethodHandle H = Native.errnoCall("unlinkat",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  }
+  private static final class FCHOWNAT {
+    static final MethodHandle H = Native.errnoCall("fchownat",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+  }
+  private static final class FCHMODAT {
+    static final MethodHandle H = Native.errnoCall("fchmodat",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+  }
+  private static final class FCHMOD {
+    static final MethodHandle H = Native.errnoCall("fchmod",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  }
+  private static final class UTIMENSAT {
+    static final MethodHandle H = Native.errnoCall("utimensat",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+  }
+  private static final class GETDENTS64 {
+    static final MethodHandle H = Native.errnoCall("getdents64",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  }
+  private static final class COPY_FILE_RANGE {
+    static final MethodHandle H = Native.errnoCall("copy_file_range",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+  }
+  private static final class IOCTL_INT {
+    static final MethodHandle H = Native.errnoCall("ioctl",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), Linker.Option.firstVariadicArg(2));
+  }
+  private static final class IOCTL_PTR {
+    static final MethodHandle H = Native.errnoCall("ioctl",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+  }
+  private static final class FSYNC {
+    static final MethodHandle H = Native.errnoCall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  }
+  private static final class FDATASYNC {
+    static final MethodHandle H = Native.errnoCall("fdatasync",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  }
+  private static final class FALLOCATE {
+    static final MethodHandle H = Native.errnoCall("fallocate",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+  }
+  private static final class LSEEK {
+    static final MethodHandle H = Native.errnoCall("lseek",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+  }
+  private static final class FTRUNCATE {
+    static final MethodHandle H = Native.errnoCall("ftruncate",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+  }
+  private static final class PREAD {
+    static final MethodHandle H = Native.errnoCall("pread",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+  }
+  private static final class PWRITE {
+    static final MethodHandle H = Native.errnoCall("pwrite",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+  }
+  private static final class READ {
+    static final MethodHandle H = Native.errnoCall("read",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  }
+  private static final class WRITE {
+    static final MethodHandle H = Native.errnoCall("write",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  }
+  private static final class WRITEV {
+    static final MethodHandle H = Native.errnoCall("writev",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+  }
+  private static final class FSTATFS {
+    static final MethodHandle H = Native.errnoCall("fstatfs",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+  }
+  private static final class NAME_TO_HANDLE_AT {
+    static final MethodHandle H = Native.errnoCall("name_to_handle_at",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
+  }
+  private static final class OPEN_BY_HANDLE_AT {
+    static final MethodHandle H = Native.errnoCall("open_by_handle_at",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  }
+  private static final class FLOCK {
+    static final MethodHandle H = Native.errnoCall("flock",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  }
+  private static final class GETEUID {
+    static final MethodHandle H = Native.call("geteuid", FunctionDescriptor.of(JAVA_INT));
+  }
+  private static final class GETEGID {
+    static final MethodHandle H = Native.call("getegid", FunctionDescriptor.of(JAVA_INT));
+  }
+  private static final class GETPID {
+    static final MethodHandle H = Native.call("getpid", FunctionDescriptor.of(JAVA_INT));
+  }
+  private static final class UMASK {
+    static final MethodHandle H = Native.call("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  }
 
   private Posix() {}
 
@@ -167,7 +248,7 @@ public final class Posix {
   /** {@code openat(2)}; {@code O_CLOEXEC} is always added, since the JVM may start child processes. */
   public static int openat(int dirfd, byte[] path, int flags, int mode) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      int fd = (int) OPENAT.invokeExact(s.errno(), dirfd, s.cstring(path), flags | O_CLOEXEC, mode);
+      int fd = (int) OPENAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), flags | O_CLOEXEC, mode);
       return s.check(fd, "openat", path);
     } catch (Throwable t) {
       throw Native.propagate(t);
@@ -184,7 +265,7 @@ public final class Posix {
 
   public static void close(int fd) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) CLOSE.invokeExact(s.errno(), fd), "close", null);
+      s.check((int) CLOSE.H.invokeExact(s.errno(), fd), "close", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -196,7 +277,7 @@ public final class Posix {
       return;
     }
     try (Scratch s = Scratch.open()) {
-      int ignored = (int) CLOSE.invokeExact(s.errno(), fd);
+      int ignored = (int) CLOSE.H.invokeExact(s.errno(), fd);
     } catch (Throwable t) {
       throw Native.unchecked(t);
     }
@@ -204,7 +285,20 @@ public final class Posix {
 
   public static int dup(int fd) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      return s.check((int) DUP.invokeExact(s.errno(), fd), "dup", null);
+      return s.check((int) DUP.H.invokeExact(s.errno(), fd), "dup", null);
+    } catch (Throwable t) {
+      throw Native.propagate(t);
+    }
+  }
+
+  /** {@code dup2(2)}: makes {@code newFd} a copy of {@code oldFd} (without close-on-exec), closing it first. */
+  public static void dup2(int oldFd, int newFd) throws PosixException {
+    try (Scratch s = Scratch.open()) {
+      int rc;
+      do {
+        rc = (int) DUP2.H.invokeExact(s.errno(), oldFd, newFd);
+      } while (rc < 0 && s.lastErrno() == Errno.EINTR);
+      s.check(rc, "dup2", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -226,7 +320,7 @@ public final class Posix {
   public static Stat lstatatOrNull(int dirfd, byte[] path) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment buf = s.allocate(STATX_SIZE);
-      int rc = (int) STATX.invokeExact(s.errno(), dirfd, s.cstring(path), AT_SYMLINK_NOFOLLOW, STATX_MASK, buf);
+      int rc = (int) STATX.H.invokeExact(s.errno(), dirfd, s.cstring(path), AT_SYMLINK_NOFOLLOW, STATX_MASK, buf);
       if (rc < 0 && s.lastErrno() == Errno.ENOENT) {
         return null;
       }
@@ -240,7 +334,7 @@ public final class Posix {
   private static Stat statx(int dirfd, byte[] path, int flags, String call) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment buf = s.allocate(STATX_SIZE);
-      int rc = (int) STATX.invokeExact(s.errno(), dirfd, s.cstring(path), flags, STATX_MASK, buf);
+      int rc = (int) STATX.H.invokeExact(s.errno(), dirfd, s.cstring(path), flags, STATX_MASK, buf);
       s.check(rc, call, path);
       return decodeStatx(buf);
     } catch (Throwable t) {
@@ -274,7 +368,7 @@ public final class Posix {
   public static StatFs fstatfs(int fd) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment b = s.allocate(STATFS_SIZE);
-      s.check((int) FSTATFS.invokeExact(s.errno(), fd, b), "fstatfs", null);
+      s.check((int) FSTATFS.H.invokeExact(s.errno(), fd, b), "fstatfs", null);
       return new StatFs(b.get(JAVA_LONG, 0), b.get(JAVA_LONG, 8), b.get(JAVA_LONG, 16), b.get(JAVA_LONG, 24),
           b.get(JAVA_LONG, 32), b.get(JAVA_LONG, 40), b.get(JAVA_LONG, 48), b.get(JAVA_LONG, 56),
           b.get(JAVA_LONG, 64), b.get(JAVA_LONG, 72), b.get(JAVA_LONG, 80));
@@ -299,7 +393,7 @@ public final class Posix {
 
   public static void fchownat(int dirfd, byte[] path, int uid, int gid, int flags) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FCHOWNAT.invokeExact(s.errno(), dirfd, s.cstring(path), uid, gid, flags), "fchownat", path);
+      s.check((int) FCHOWNAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), uid, gid, flags), "fchownat", path);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -308,7 +402,7 @@ public final class Posix {
   /** {@code fchmodat(2)}, which follows symlinks: the kernel has no permissions on symlinks to change. */
   public static void fchmodat(int dirfd, byte[] path, int mode) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FCHMODAT.invokeExact(s.errno(), dirfd, s.cstring(path), mode, 0), "fchmodat", path);
+      s.check((int) FCHMODAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), mode, 0), "fchmodat", path);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -316,7 +410,7 @@ public final class Posix {
 
   public static void fchmod(int fd, int mode) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FCHMOD.invokeExact(s.errno(), fd, mode), "fchmod", null);
+      s.check((int) FCHMOD.H.invokeExact(s.errno(), fd, mode), "fchmod", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -334,7 +428,7 @@ public final class Posix {
       times.set(JAVA_LONG, 8, atime.nanos());
       times.set(JAVA_LONG, 16, mtime.seconds());
       times.set(JAVA_LONG, 24, mtime.nanos());
-      int rc = (int) UTIMENSAT.invokeExact(s.errno(), dirfd, s.cstring(path), times, flags);
+      int rc = (int) UTIMENSAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), times, flags);
       s.check(rc, "utimensat", path);
     } catch (Throwable t) {
       throw Native.propagate(t);
@@ -345,7 +439,7 @@ public final class Posix {
 
   public static void mkdirat(int dirfd, byte[] path, int mode) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) MKDIRAT.invokeExact(s.errno(), dirfd, s.cstring(path), mode), "mkdirat", path);
+      s.check((int) MKDIRAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), mode), "mkdirat", path);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -354,7 +448,7 @@ public final class Posix {
   /** {@code mknodat(2)}: fifos, sockets, device nodes and (as char 0/0) overlay whiteouts. */
   public static void mknodat(int dirfd, byte[] path, int mode, long dev) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) MKNODAT.invokeExact(s.errno(), dirfd, s.cstring(path), mode, dev), "mknodat", path);
+      s.check((int) MKNODAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), mode, dev), "mknodat", path);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -364,7 +458,7 @@ public final class Posix {
   public static void renameat2(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath, int flags)
       throws PosixException {
     try (Scratch s = Scratch.open()) {
-      int rc = (int) RENAMEAT2.invokeExact(s.errno(), olddirfd, s.cstring(oldpath), newdirfd, s.cstring(newpath),
+      int rc = (int) RENAMEAT2.H.invokeExact(s.errno(), olddirfd, s.cstring(oldpath), newdirfd, s.cstring(newpath),
           flags);
       s.check(rc, "renameat2", oldpath);
     } catch (Throwable t) {
@@ -375,7 +469,7 @@ public final class Posix {
   public static void linkat(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath, int flags)
       throws PosixException {
     try (Scratch s = Scratch.open()) {
-      int rc = (int) LINKAT.invokeExact(s.errno(), olddirfd, s.cstring(oldpath), newdirfd, s.cstring(newpath), flags);
+      int rc = (int) LINKAT.H.invokeExact(s.errno(), olddirfd, s.cstring(oldpath), newdirfd, s.cstring(newpath), flags);
       s.check(rc, "linkat", newpath);
     } catch (Throwable t) {
       throw Native.propagate(t);
@@ -384,7 +478,7 @@ public final class Posix {
 
   public static void symlinkat(byte[] target, int dirfd, byte[] path) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) SYMLINKAT.invokeExact(s.errno(), s.cstring(target), dirfd, s.cstring(path)), "symlinkat", path);
+      s.check((int) SYMLINKAT.H.invokeExact(s.errno(), s.cstring(target), dirfd, s.cstring(path)), "symlinkat", path);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -394,7 +488,7 @@ public final class Posix {
   public static byte[] readlinkat(int dirfd, byte[] path) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment buf = s.allocate(Names.PATH_MAX + 1);
-      long n = (long) READLINKAT.invokeExact(s.errno(), dirfd, s.cstring(path), buf, (long) Names.PATH_MAX + 1);
+      long n = (long) READLINKAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), buf, (long) Names.PATH_MAX + 1);
       s.check(n, "readlinkat", path);
       return buf.asSlice(0, n).toArray(JAVA_BYTE);
     } catch (Throwable t) {
@@ -404,7 +498,7 @@ public final class Posix {
 
   public static void unlinkat(int dirfd, byte[] path, int flags) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) UNLINKAT.invokeExact(s.errno(), dirfd, s.cstring(path), flags), "unlinkat", path);
+      s.check((int) UNLINKAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), flags), "unlinkat", path);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -422,7 +516,7 @@ public final class Posix {
     try (Scratch s = Scratch.open()) {
       MemorySegment buf = s.allocate(32 * 1024);
       while (true) {
-        long n = (long) GETDENTS64.invokeExact(s.errno(), fd, buf, buf.byteSize());
+        long n = (long) GETDENTS64.H.invokeExact(s.errno(), fd, buf, buf.byteSize());
         s.check(n, "getdents64", path);
         if (n == 0) {
           return entries;
@@ -460,7 +554,7 @@ public final class Posix {
   public static long pread(int fd, MemorySegment buf, long offset) throws PosixException {
     try (Scratch s = Scratch.open()) {
       while (true) {
-        long n = (long) PREAD.invokeExact(s.errno(), fd, buf, buf.byteSize(), offset);
+        long n = (long) PREAD.H.invokeExact(s.errno(), fd, buf, buf.byteSize(), offset);
         if (n >= 0 || s.lastErrno() != Errno.EINTR) {
           return s.check(n, "pread", null);
         }
@@ -473,7 +567,7 @@ public final class Posix {
   public static long pwrite(int fd, MemorySegment buf, long offset) throws PosixException {
     try (Scratch s = Scratch.open()) {
       while (true) {
-        long n = (long) PWRITE.invokeExact(s.errno(), fd, buf, buf.byteSize(), offset);
+        long n = (long) PWRITE.H.invokeExact(s.errno(), fd, buf, buf.byteSize(), offset);
         if (n >= 0 || s.lastErrno() != Errno.EINTR) {
           return s.check(n, "pwrite", null);
         }
@@ -487,7 +581,7 @@ public final class Posix {
   public static long read(int fd, MemorySegment buf) throws PosixException {
     try (Scratch s = Scratch.open()) {
       while (true) {
-        long n = (long) READ.invokeExact(s.errno(), fd, buf, buf.byteSize());
+        long n = (long) READ.H.invokeExact(s.errno(), fd, buf, buf.byteSize());
         if (n >= 0 || s.lastErrno() != Errno.EINTR) {
           return s.check(n, "read", null);
         }
@@ -501,7 +595,7 @@ public final class Posix {
   public static long write(int fd, MemorySegment buf) throws PosixException {
     try (Scratch s = Scratch.open()) {
       while (true) {
-        long n = (long) WRITE.invokeExact(s.errno(), fd, buf, buf.byteSize());
+        long n = (long) WRITE.H.invokeExact(s.errno(), fd, buf, buf.byteSize());
         if (n >= 0 || s.lastErrno() != Errno.EINTR) {
           return s.check(n, "write", null);
         }
@@ -514,7 +608,7 @@ public final class Posix {
   /** One {@code writev(2)} of {@code count} {@code struct iovec}s at {@code iov}. */
   public static long writev(int fd, MemorySegment iov, int count) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      return s.check((long) WRITEV.invokeExact(s.errno(), fd, iov, count), "writev", null);
+      return s.check((long) WRITEV.H.invokeExact(s.errno(), fd, iov, count), "writev", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -522,7 +616,7 @@ public final class Posix {
 
   public static void ftruncate(int fd, long length) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FTRUNCATE.invokeExact(s.errno(), fd, length), "ftruncate", null);
+      s.check((int) FTRUNCATE.H.invokeExact(s.errno(), fd, length), "ftruncate", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -530,7 +624,7 @@ public final class Posix {
 
   public static void fsync(int fd) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FSYNC.invokeExact(s.errno(), fd), "fsync", null);
+      s.check((int) FSYNC.H.invokeExact(s.errno(), fd), "fsync", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -538,7 +632,7 @@ public final class Posix {
 
   public static void fdatasync(int fd) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FDATASYNC.invokeExact(s.errno(), fd), "fdatasync", null);
+      s.check((int) FDATASYNC.H.invokeExact(s.errno(), fd), "fdatasync", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -546,7 +640,7 @@ public final class Posix {
 
   public static void fallocate(int fd, int mode, long offset, long length) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FALLOCATE.invokeExact(s.errno(), fd, mode, offset, length), "fallocate", null);
+      s.check((int) FALLOCATE.H.invokeExact(s.errno(), fd, mode, offset, length), "fallocate", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -555,7 +649,7 @@ public final class Posix {
   /** {@code lseek(2)}; with {@link #SEEK_DATA}/{@link #SEEK_HOLE} past the last data it throws ENXIO. */
   public static long lseek(int fd, long offset, int whence) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      return s.check((long) LSEEK.invokeExact(s.errno(), fd, offset, whence), "lseek", null);
+      return s.check((long) LSEEK.H.invokeExact(s.errno(), fd, offset, whence), "lseek", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -571,7 +665,7 @@ public final class Posix {
       MemorySegment offsets = s.allocate(16);
       offsets.set(JAVA_LONG, 0, inOffset);
       offsets.set(JAVA_LONG, 8, outOffset);
-      long n = (long) COPY_FILE_RANGE.invokeExact(s.errno(), in, offsets, out, offsets.asSlice(8), length, 0);
+      long n = (long) COPY_FILE_RANGE.H.invokeExact(s.errno(), in, offsets, out, offsets.asSlice(8), length, 0);
       return s.check(n, "copy_file_range", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
@@ -581,7 +675,7 @@ public final class Posix {
   /** {@code ioctl(2)} with an integer argument, such as {@link #FICLONE}. */
   public static int ioctl(int fd, long request, int arg) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      return s.check((int) IOCTL_INT.invokeExact(s.errno(), fd, request, arg), "ioctl", null);
+      return s.check((int) IOCTL_INT.H.invokeExact(s.errno(), fd, request, arg), "ioctl", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -590,7 +684,7 @@ public final class Posix {
   /** {@code ioctl(2)} with a pointer to a structure the caller lays out. */
   public static int ioctl(int fd, long request, MemorySegment arg) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      return s.check((int) IOCTL_PTR.invokeExact(s.errno(), fd, request, arg), "ioctl", null);
+      return s.check((int) IOCTL_PTR.H.invokeExact(s.errno(), fd, request, arg), "ioctl", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -599,7 +693,7 @@ public final class Posix {
   /** {@code flock(2)}; with {@link #LOCK_NB} a held lock fails with EWOULDBLOCK (EAGAIN). */
   public static void flock(int fd, int operation) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FLOCK.invokeExact(s.errno(), fd, operation), "flock", null);
+      s.check((int) FLOCK.H.invokeExact(s.errno(), fd, operation), "flock", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
     }
@@ -617,7 +711,7 @@ public final class Posix {
       MemorySegment handle = s.allocate(8 + maxBytes);
       handle.set(JAVA_INT, 0, maxBytes);
       MemorySegment mountId = s.allocate(4);
-      int rc = (int) NAME_TO_HANDLE_AT.invokeExact(s.errno(), dirfd, s.cstring(path), handle, mountId, flags);
+      int rc = (int) NAME_TO_HANDLE_AT.H.invokeExact(s.errno(), dirfd, s.cstring(path), handle, mountId, flags);
       if (rc < 0 && s.lastErrno() == Errno.EOPNOTSUPP) {
         return null;
       }
@@ -640,7 +734,7 @@ public final class Posix {
       handle.set(JAVA_INT, 0, fh.bytes().length);
       handle.set(JAVA_INT, 4, fh.type());
       MemorySegment.copy(fh.bytes(), 0, handle, JAVA_BYTE, 8, fh.bytes().length);
-      int fd = (int) OPEN_BY_HANDLE_AT.invokeExact(s.errno(), mountFd, handle, flags | O_CLOEXEC);
+      int fd = (int) OPEN_BY_HANDLE_AT.H.invokeExact(s.errno(), mountFd, handle, flags | O_CLOEXEC);
       return s.check(fd, "open_by_handle_at", null);
     } catch (Throwable t) {
       throw Native.propagate(t);
@@ -651,7 +745,7 @@ public final class Posix {
 
   public static int geteuid() {
     try {
-      return (int) GETEUID.invokeExact();
+      return (int) GETEUID.H.invokeExact();
     } catch (Throwable t) {
       throw Native.unchecked(t);
     }
@@ -659,7 +753,7 @@ public final class Posix {
 
   public static int getegid() {
     try {
-      return (int) GETEGID.invokeExact();
+      return (int) GETEGID.H.invokeExact();
     } catch (Throwable t) {
       throw Native.unchecked(t);
     }
@@ -667,7 +761,7 @@ public final class Posix {
 
   public static int getpid() {
     try {
-      return (int) GETPID.invokeExact();
+      return (int) GETPID.H.invokeExact();
     } catch (Throwable t) {
       throw Native.unchecked(t);
     }
@@ -676,8 +770,8 @@ public final class Posix {
   /** The process umask, read without changing it for longer than two calls. */
   public static synchronized int umask() {
     try {
-      int old = (int) UMASK.invokeExact(022);
-      int ignored = (int) UMASK.invokeExact(old);
+      int old = (int) UMASK.H.invokeExact(022);
+      int ignored = (int) UMASK.H.invokeExact(old);
       return old;
     } catch (Throwable t) {
       throw Native.unchecked(t);

@@ -22,34 +22,62 @@ public final class Processes {
   private static final long SPAWNATTR_SIZE = 1024;
   private static final long SIGSET_SIZE = 256;
 
-  private static final MethodHandle POSIX_SPAWN = Native.call("posix_spawn",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-  private static final MethodHandle ACTIONS_INIT = Native.call("posix_spawn_file_actions_init",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle ACTIONS_DUP2 = Native.call("posix_spawn_file_actions_adddup2",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-  private static final MethodHandle ACTIONS_CLOSEFROM = Native.call("posix_spawn_file_actions_addclosefrom_np",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle ACTIONS_DESTROY = Native.call("posix_spawn_file_actions_destroy",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle ATTR_INIT = Native.call("posix_spawnattr_init",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle ATTR_SETFLAGS = Native.call("posix_spawnattr_setflags",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
-  private static final MethodHandle ATTR_SETSIGMASK = Native.call("posix_spawnattr_setsigmask",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle ATTR_SETSIGDEFAULT = Native.call("posix_spawnattr_setsigdefault",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle ATTR_DESTROY = Native.call("posix_spawnattr_destroy",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle SIGEMPTYSET = Native.call("sigemptyset",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle SIGFILLSET = Native.call("sigfillset",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS));
-  private static final MethodHandle WAITPID = Native.errnoCall("waitpid",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  private static final MethodHandle PIPE2 = Native.errnoCall("pipe2",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final class POSIX_SPAWN {
+    static final MethodHandle H = Native.call("posix_spawn",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+  }
+  private static final class ACTIONS_INIT {
+    static final MethodHandle H = Native.call("posix_spawn_file_actions_init",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  }
+  private static final class ACTIONS_DUP2 {
+    static final MethodHandle H = Native.call("posix_spawn_file_actions_adddup2",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+  }
+  private static final class ACTIONS_CLOSEFROM {
+    static final MethodHandle H = Native.call("posix_spawn_file_actions_addclosefrom_np",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  }
+  private static final class ACTIONS_DESTROY {
+    static final MethodHandle H = Native.call("posix_spawn_file_actions_destroy",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  }
+  private static final class ATTR_INIT {
+    static final MethodHandle H = Native.call("posix_spawnattr_init",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  }
+  private static final class ATTR_SETFLAGS {
+    static final MethodHandle H = Native.call("posix_spawnattr_setflags",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
+  }
+  private static final class ATTR_SETSIGMASK {
+    static final MethodHandle H = Native.call("posix_spawnattr_setsigmask",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  }
+  private static final class ATTR_SETSIGDEFAULT {
+    static final MethodHandle H = Native.call("posix_spawnattr_setsigdefault",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  }
+  private static final class ATTR_DESTROY {
+    static final MethodHandle H = Native.call("posix_spawnattr_destroy",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  }
+  private static final class SIGEMPTYSET {
+    static final MethodHandle H = Native.call("sigemptyset",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  }
+  private static final class SIGFILLSET {
+    static final MethodHandle H = Native.call("sigfillset",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  }
+  private static final class WAITPID {
+    static final MethodHandle H = Native.errnoCall("waitpid",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  }
+  private static final class PIPE2 {
+    static final MethodHandle H = Native.errnoCall("pipe2",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  }
 
   private Processes() {}
 
@@ -73,28 +101,28 @@ public final class Processes {
       MemorySegment attr = s.allocate(SPAWNATTR_SIZE);
       MemorySegment emptySet = s.allocate(SIGSET_SIZE);
       MemorySegment fullSet = s.allocate(SIGSET_SIZE);
-      int ignored = (int) SIGEMPTYSET.invokeExact(emptySet);
-      ignored = (int) SIGFILLSET.invokeExact(fullSet);
-      check((int) ACTIONS_INIT.invokeExact(actions), "posix_spawn_file_actions_init", path);
-      check((int) ATTR_INIT.invokeExact(attr), "posix_spawnattr_init", path);
+      int ignored = (int) SIGEMPTYSET.H.invokeExact(emptySet);
+      ignored = (int) SIGFILLSET.H.invokeExact(fullSet);
+      check((int) ACTIONS_INIT.H.invokeExact(actions), "posix_spawn_file_actions_init", path);
+      check((int) ATTR_INIT.H.invokeExact(attr), "posix_spawnattr_init", path);
       try {
         for (int i = 0; i < childFds.length; i++) {
-          check((int) ACTIONS_DUP2.invokeExact(actions, childFds[i], i), "posix_spawn_file_actions_adddup2", path);
+          check((int) ACTIONS_DUP2.H.invokeExact(actions, childFds[i], i), "posix_spawn_file_actions_adddup2", path);
         }
-        check((int) ACTIONS_CLOSEFROM.invokeExact(actions, childFds.length),
+        check((int) ACTIONS_CLOSEFROM.H.invokeExact(actions, childFds.length),
             "posix_spawn_file_actions_addclosefrom_np", path);
-        check((int) ATTR_SETFLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)),
+        check((int) ATTR_SETFLAGS.H.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)),
             "posix_spawnattr_setflags", path);
-        check((int) ATTR_SETSIGMASK.invokeExact(attr, emptySet), "posix_spawnattr_setsigmask", path);
-        check((int) ATTR_SETSIGDEFAULT.invokeExact(attr, fullSet), "posix_spawnattr_setsigdefault", path);
+        check((int) ATTR_SETSIGMASK.H.invokeExact(attr, emptySet), "posix_spawnattr_setsigmask", path);
+        check((int) ATTR_SETSIGDEFAULT.H.invokeExact(attr, fullSet), "posix_spawnattr_setsigdefault", path);
         MemorySegment pid = s.allocate(4);
-        int rc = (int) POSIX_SPAWN.invokeExact(pid, s.cstring(path), actions, attr, strings(s, argv),
+        int rc = (int) POSIX_SPAWN.H.invokeExact(pid, s.cstring(path), actions, attr, strings(s, argv),
             strings(s, env));
         check(rc, "posix_spawn", path);
         return pid.get(JAVA_INT, 0);
       } finally {
-        ignored = (int) ACTIONS_DESTROY.invokeExact(actions);
-        ignored = (int) ATTR_DESTROY.invokeExact(attr);
+        ignored = (int) ACTIONS_DESTROY.H.invokeExact(actions);
+        ignored = (int) ATTR_DESTROY.H.invokeExact(attr);
       }
     } catch (Throwable t) {
       throw Native.propagate(t);
@@ -110,7 +138,7 @@ public final class Processes {
       MemorySegment status = s.allocate(4);
       int rc;
       do {
-        rc = (int) WAITPID.invokeExact(s.errno(), pid, status, 0);
+        rc = (int) WAITPID.H.invokeExact(s.errno(), pid, status, 0);
       } while (rc < 0 && s.lastErrno() == Errno.EINTR);
       s.check(rc, "waitpid", null);
       int raw = status.get(JAVA_INT, 0);
@@ -125,7 +153,7 @@ public final class Processes {
   public static int[] pipe() throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment fds = s.allocate(8);
-      s.check((int) PIPE2.invokeExact(s.errno(), fds, Posix.O_CLOEXEC), "pipe2", null);
+      s.check((int) PIPE2.H.invokeExact(s.errno(), fds, Posix.O_CLOEXEC), "pipe2", null);
       return new int[] {fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4)};
     } catch (Throwable t) {
       throw Native.propagate(t);

@@ -32,10 +32,14 @@ public final class Sockets {
   private static final long CMSG_SPACE_ONE_FD = 24;
   private static final long CMSG_LEN_ONE_FD = 20;
 
-  private static final MethodHandle SOCKETPAIR = Native.errnoCall("socketpair",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-  private static final MethodHandle RECVMSG = Native.errnoCall("recvmsg",
-      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final class SOCKETPAIR {
+    static final MethodHandle H = Native.errnoCall("socketpair",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+  }
+  private static final class RECVMSG {
+    static final MethodHandle H = Native.errnoCall("recvmsg",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+  }
 
   private Sockets() {}
 
@@ -43,7 +47,7 @@ public final class Sockets {
   public static int[] socketpair(int type) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment fds = s.allocate(8);
-      s.check((int) SOCKETPAIR.invokeExact(s.errno(), AF_UNIX, type | SOCK_CLOEXEC, 0, fds), "socketpair", null);
+      s.check((int) SOCKETPAIR.H.invokeExact(s.errno(), AF_UNIX, type | SOCK_CLOEXEC, 0, fds), "socketpair", null);
       return new int[] {fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4)};
     } catch (Throwable t) {
       throw Native.propagate(t);
@@ -68,7 +72,7 @@ public final class Sockets {
       msg.set(JAVA_LONG, MSG_CONTROLLEN, CMSG_SPACE_ONE_FD);
       long n;
       do {
-        n = (long) RECVMSG.invokeExact(s.errno(), socket, msg, MSG_CMSG_CLOEXEC);
+        n = (long) RECVMSG.H.invokeExact(s.errno(), socket, msg, MSG_CMSG_CLOEXEC);
       } while (n < 0 && s.lastErrno() == Errno.EINTR);
       s.check(n, "recvmsg", null);
       boolean carriesFd = msg.get(JAVA_LONG, MSG_CONTROLLEN) >= CMSG_LEN_ONE_FD

@@ -28,22 +28,38 @@ public final class Xattrs {
   /** The largest value the kernel accepts ({@code XATTR_SIZE_MAX}). */
   public static final int SIZE_MAX = 65536;
 
-  private static final MethodHandle LGETXATTR = Native.errnoCall("lgetxattr",
-      FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
-  private static final MethodHandle GETXATTR = Native.errnoCall("getxattr",
-      FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
-  private static final MethodHandle LSETXATTR = Native.errnoCall("lsetxattr",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
-  private static final MethodHandle SETXATTR = Native.errnoCall("setxattr",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
-  private static final MethodHandle LLISTXATTR = Native.errnoCall("llistxattr",
-      FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
-  private static final MethodHandle LISTXATTR = Native.errnoCall("listxattr",
-      FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
-  private static final MethodHandle LREMOVEXATTR = Native.errnoCall("lremovexattr",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-  private static final MethodHandle REMOVEXATTR = Native.errnoCall("removexattr",
-      FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  private static final class LGETXATTR {
+    static final MethodHandle H = Native.errnoCall("lgetxattr",
+        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+  }
+  private static final class GETXATTR {
+    static final MethodHandle H = Native.errnoCall("getxattr",
+        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+  }
+  private static final class LSETXATTR {
+    static final MethodHandle H = Native.errnoCall("lsetxattr",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+  }
+  private static final class SETXATTR {
+    static final MethodHandle H = Native.errnoCall("setxattr",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+  }
+  private static final class LLISTXATTR {
+    static final MethodHandle H = Native.errnoCall("llistxattr",
+        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
+  }
+  private static final class LISTXATTR {
+    static final MethodHandle H = Native.errnoCall("listxattr",
+        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
+  }
+  private static final class LREMOVEXATTR {
+    static final MethodHandle H = Native.errnoCall("lremovexattr",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  }
+  private static final class REMOVEXATTR {
+    static final MethodHandle H = Native.errnoCall("removexattr",
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  }
 
   private static final byte[] PROC_FD = "/proc/self/fd/".getBytes(StandardCharsets.US_ASCII);
 
@@ -54,7 +70,7 @@ public final class Xattrs {
     try (Scratch s = Scratch.open()) {
       MemorySegment path = procPath(s, dirfd, name);
       MemorySegment key = s.cstring(attr.getBytes(StandardCharsets.UTF_8));
-      MethodHandle call = name.length == 0 ? GETXATTR : LGETXATTR;
+      MethodHandle call = name.length == 0 ? GETXATTR.H : LGETXATTR.H;
       MemorySegment buf = s.allocate(4096);
       long n = (long) call.invokeExact(s.errno(), path, key, buf, buf.byteSize());
       if (n < 0 && s.lastErrno() == Errno.ERANGE) {
@@ -78,7 +94,7 @@ public final class Xattrs {
       MemorySegment key = s.cstring(attr.getBytes(StandardCharsets.UTF_8));
       MemorySegment data = s.allocate(Math.max(1, value.length));
       MemorySegment.copy(value, 0, data, JAVA_BYTE, 0, value.length);
-      MethodHandle call = name.length == 0 ? SETXATTR : LSETXATTR;
+      MethodHandle call = name.length == 0 ? SETXATTR.H : LSETXATTR.H;
       int rc = (int) call.invokeExact(s.errno(), path, key, data, (long) value.length, flags);
       s.check(rc, "setxattr " + attr, name);
     } catch (Throwable t) {
@@ -90,7 +106,7 @@ public final class Xattrs {
   public static List<String> list(int dirfd, byte[] name) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment path = procPath(s, dirfd, name);
-      MethodHandle call = name.length == 0 ? LISTXATTR : LLISTXATTR;
+      MethodHandle call = name.length == 0 ? LISTXATTR.H : LLISTXATTR.H;
       MemorySegment buf = s.allocate(4096);
       long n = (long) call.invokeExact(s.errno(), path, buf, buf.byteSize());
       if (n < 0 && s.lastErrno() == Errno.ERANGE) {
@@ -117,7 +133,7 @@ public final class Xattrs {
     try (Scratch s = Scratch.open()) {
       MemorySegment path = procPath(s, dirfd, name);
       MemorySegment key = s.cstring(attr.getBytes(StandardCharsets.UTF_8));
-      MethodHandle call = name.length == 0 ? REMOVEXATTR : LREMOVEXATTR;
+      MethodHandle call = name.length == 0 ? REMOVEXATTR.H : LREMOVEXATTR.H;
       s.check((int) call.invokeExact(s.errno(), path, key), "removexattr " + attr, name);
     } catch (Throwable t) {
       throw Native.propagate(t);
