@@ -39,11 +39,16 @@ final class Changes {
   }
 
   OpenFile createFile(Node dir, byte[] name, int flags, int mode, Caller caller) throws PosixException {
-    Node existing = o.lookups.childOrNull(dir, name);
-    if (existing != null) {
-      return openExisting(existing, flags);
+    Node existing;
+    if (!dir.inUpper) {
+      // An existing name is opened without copying its directory up; in an upper directory the check under the
+      // lock below is the only one needed.
+      existing = o.lookups.childOrNull(dir, name);
+      if (existing != null) {
+        return openExisting(existing, flags);
+      }
+      o.copyUp.ensureUpper(dir, true);
     }
-    o.copyUp.ensureUpper(dir, true);
     dir.dirLock.writeLock().lock();
     try {
       existing = o.lookups.childOrNull(dir, name);
@@ -103,7 +108,7 @@ final class Changes {
     final int mode;
     final Caller caller;
     final byte[] path;
-    final Stat parent;
+    private Stat parent;
     /** What a default ACL of the parent gives the object, instead of the caller's umask; null without one. */
     final InheritedAcl inherited;
     boolean overWhiteout;
@@ -114,14 +119,25 @@ final class Changes {
       this.caller = caller;
       byte[] dirPath = o.lookups.path(dir);
       this.path = Names.join(dirPath, name);
-      try (Layer.Location at = o.upper.locate(dirPath)) {
-        this.parent = Posix.lstatat(at.dirfd(), at.name());
-        this.inherited = caller == null ? null : InheritedAcl.of(at, mode, o.pathOf(dir));
+      if (caller == null) {
+        this.inherited = null;
+      } else {
+        try (Layer.Location at = o.upper.locate(dirPath)) {
+          this.inherited = InheritedAcl.of(at, mode, o.pathOf(dir));
+        }
       }
       int perms = caller == null ? mode & 07777
           : inherited != null ? inherited.mode & 07777 : mode & 07777 & ~caller.umask();
-      boolean sgidDir = (mode & Posix.S_IFMT) == Posix.S_IFDIR && (parent.mode() & Posix.S_ISGID) != 0;
+      boolean sgidDir = (mode & Posix.S_IFMT) == Posix.S_IFDIR && (parent().mode() & Posix.S_ISGID) != 0;
       this.mode = (mode & Posix.S_IFMT) | perms | (sgidDir ? Posix.S_ISGID : 0);
+    }
+
+    /** The upper parent's stat, taken when first needed: a file made in place often needs none. */
+    private Stat parent() throws PosixException {
+      if (parent == null) {
+        parent = o.upper.stat(o.lookups.path(dir));
+      }
+      return parent;
     }
 
     /** The system call that makes the object at a location; EEXIST there may mean a whiteout holds the name. */
@@ -167,7 +183,7 @@ final class Changes {
         boolean opaque = type == Posix.S_IFDIR
             && (overWhiteout || (dir.isMerged() && o.options.redirectDir() == OverlayOptions.RedirectDir.ON));
         try {
-          settle(at, -1);
+          settle(at, -1, null);
           if (opaque) {
             Xattrs.set(at.dirfd(), at.name(), o.xattrs.opaque, OverlayXattrs.YES, 0);
           }
@@ -189,11 +205,16 @@ final class Changes {
           access | Posix.O_CREAT | Posix.O_EXCL | Posix.O_NOFOLLOW, mode & 07777), where);
       try (Layer.Location at = where[0]) {
         try {
-          settle(at, fd);
           Stat st = Posix.fstat(fd);
-          publish(at);
+          if (settle(at, fd, st)) {
+            st = Posix.fstat(fd);
+          }
+          if (overWhiteout) {
+            publish(at);
+            st = Posix.fstat(fd); // the rename changed its ctime
+          }
           Node node = added(st.ino(), false);
-          return new OpenFile(o, node, fd, flags, false, true);
+          return new OpenFile(o, node, fd, flags, false, st);
         } catch (PosixException e) {
           Posix.closeQuietly(fd);
           discard(at);
@@ -223,20 +244,33 @@ final class Changes {
      * Gives the object the caller's owner (the parent's group under a setgid parent), the exact mode and, when built
      * in the work dir, the ACLs it inherits: the process umask, a build in the work dir and chown all may have
      * changed what the system call made.
+     *
+     * @param made the new object's stat when the caller has one: an object made in place with our group and a
+     *     caller of our group keeps that group under a setgid parent or not, so the parent need not be asked
+     * @return whether it changed the object
      */
-    private void settle(Layer.Location at, int fd) throws PosixException {
+    private boolean settle(Layer.Location at, int fd, Stat made) throws PosixException {
       if (caller == null) {
-        return;
+        return false;
       }
-      boolean parentSgid = (parent.mode() & Posix.S_ISGID) != 0;
-      int gid = parentSgid ? parent.gid() : caller.gid();
-      int madeGid = parentSgid && !overWhiteout ? parent.gid() : o.egid;
+      boolean changed = false;
+      int gid;
+      int madeGid;
+      if (made != null && !overWhiteout && made.gid() == o.egid && caller.gid() == o.egid) {
+        gid = o.egid;
+        madeGid = o.egid;
+      } else {
+        boolean parentSgid = (parent().mode() & Posix.S_ISGID) != 0;
+        gid = parentSgid ? parent().gid() : caller.gid();
+        madeGid = parentSgid && !overWhiteout ? parent().gid() : o.egid;
+      }
       if (caller.uid() != o.euid || gid != madeGid) {
         if (fd >= 0) {
           Posix.fchownat(fd, new byte[0], caller.uid(), gid, Posix.AT_EMPTY_PATH);
         } else {
           Posix.fchownat(at.dirfd(), at.name(), caller.uid(), gid, Posix.AT_SYMLINK_NOFOLLOW);
         }
+        changed = true;
       }
       int perms = mode & 07777;
       boolean symlink = (mode & Posix.S_IFMT) == Posix.S_IFLNK;
@@ -246,10 +280,13 @@ final class Changes {
         } else {
           Posix.fchmodat(at.dirfd(), at.name(), perms);
         }
+        changed = true;
       }
       if (overWhiteout && inherited != null) {
         inherited.apply(at.dirfd(), at.name());
+        changed = true;
       }
+      return changed;
     }
 
     /** Moves an object built in the work dir over the whiteout; a directory is exchanged so it stays atomic. */

@@ -77,7 +77,10 @@ final class CopyUp {
     }
   }
 
-  /** Answers the upper inode, or -1 when the name was removed meanwhile and the copy was dropped. */
+  /**
+   * Answers the upper inode (0 when the node keeps its inode number, from its origin or as a directory), or -1
+   * when the name was removed meanwhile and the copy was dropped.
+   */
   private long copyRegular(Node node, Node parent, int parentFd, Lower src, Stat st, byte[] origin, boolean data)
       throws PosixException {
     int tmp = o.work.openTmpfile(st.mode() & 07777);
@@ -101,7 +104,7 @@ final class CopyUp {
       } finally {
         parent.dirLock.writeLock().unlock();
       }
-      return Posix.fstat(tmp).ino();
+      return origin != null ? 0 : Posix.fstat(tmp).ino();
     } finally {
       Posix.closeQuietly(tmp);
     }
@@ -139,7 +142,7 @@ final class CopyUp {
       } finally {
         parent.dirLock.writeLock().unlock();
       }
-      return Posix.lstatat(parentFd, node.name).ino();
+      return origin != null || node.isDirectory() ? 0 : Posix.lstatat(parentFd, node.name).ino();
     } catch (PosixException e) {
       removeQuietly(tmp);
       throw e;

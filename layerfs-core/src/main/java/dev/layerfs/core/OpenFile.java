@@ -20,19 +20,20 @@ public final class OpenFile implements AutoCloseable {
   private final Overlay overlay;
   private final Node node;
   private final int flags;
-  private final boolean created;
+  /** The new file's stat when {@link Overlay#create} made it, else null. */
+  private final Stat made;
   private volatile int fd;
   private volatile boolean onLower;
   /** The lower descriptor replaced after a copy-up; kept open until close, as a read may still be using it. */
   private int retiredFd = -1;
 
-  OpenFile(Overlay overlay, Node node, int fd, int flags, boolean onLower, boolean created) {
+  OpenFile(Overlay overlay, Node node, int fd, int flags, boolean onLower, Stat made) {
     this.overlay = overlay;
     this.node = node;
     this.fd = fd;
     this.flags = flags;
     this.onLower = onLower;
-    this.created = created;
+    this.made = made;
     node.refs.incrementAndGet();
   }
 
@@ -48,7 +49,7 @@ public final class OpenFile implements AutoCloseable {
     int real = flags & REAL_FLAGS;
     return o.lookups.onTop(node, at -> {
       boolean lower = !at.layer().isUpper();
-      return new OpenFile(o, node, openReal(at, real, lower), flags, lower, false);
+      return new OpenFile(o, node, openReal(at, real, lower), flags, lower, null);
     });
   }
 
@@ -72,7 +73,20 @@ public final class OpenFile implements AutoCloseable {
 
   /** True when {@link Overlay#create} made the file, false when it opened an existing one. */
   public boolean created() {
-    return created;
+    return made != null;
+  }
+
+  /**
+   * The attributes of a file {@link Overlay#create} made, as {@link Overlay#getattr} gives them, from the stat taken
+   * when it was made (nothing else can have changed it before the create returns); null for an existing file.
+   */
+  public Stat createdAttributes() {
+    return made == null ? null : made.withDevIno(overlay.upper.dev, node.ino);
+  }
+
+  /** The stat of the upper file {@link Overlay#create} made, with its own device and inode number; else null. */
+  public Stat createdStat() {
+    return made;
   }
 
   /** The flags the file was opened with. */

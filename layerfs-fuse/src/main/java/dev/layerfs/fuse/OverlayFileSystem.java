@@ -253,7 +253,7 @@ public final class OverlayFileSystem implements RawFileSystem {
       } else {
         st = overlay.setattr(entry.node, change);
       }
-      watch.succeeded();
+      watch.succeeded(entry);
     }
     out.attrTimeout(attrTimeout(st)).attr().set(st);
   }
@@ -408,7 +408,12 @@ public final class OverlayFileSystem implements RawFileSystem {
         }
         throw FuseException.of(Errno.ESTALE);
       }
-      answerEntry(node, dir, name, entryOut);
+      Stat made = file.createdAttributes();
+      if (made != null) {
+        answerEntry(node, made, dir, name, entryOut);
+      } else {
+        answerEntry(node, dir, name, entryOut);
+      }
     } catch (IOException | RuntimeException e) {
       file.close();
       throw e;
@@ -426,7 +431,12 @@ public final class OverlayFileSystem implements RawFileSystem {
         && (entry.node.isUpper() || overlay.isReadOnly() || settings.passthroughLowerReads());
     IoMode mode = entry.opened(file, passthrough ? IoMode.PASSTHROUGH : IoMode.CACHED);
     if (mode == IoMode.PASSTHROUGH) {
-      out.passthrough(file.fd());
+      Stat made = file.createdStat();
+      if (made != null) {
+        out.passthrough(file.fd(), made.dev(), made.ino());
+      } else {
+        out.passthrough(file.fd());
+      }
     } else if (!entry.node.isUpper()) {
       out.keepCache(); // a lower file's data never changes; a copy-up invalidates it (see CopyUps)
     }
@@ -678,6 +688,7 @@ public final class OverlayFileSystem implements RawFileSystem {
     private final Entry[] starts;
     private final List<Entry> lowerOnly;
     private boolean succeeded;
+    private Entry answered;
 
     CopyUps(Entry[] starts, List<Entry> lowerOnly) {
       this.starts = starts;
@@ -687,6 +698,15 @@ public final class OverlayFileSystem implements RawFileSystem {
     /** The operation succeeded, so the kernel drops the attributes of the nodes it changed by itself. */
     void succeeded() {
       succeeded = true;
+    }
+
+    /**
+     * The operation succeeded and its reply carries the fresh attributes of {@code entry} (a SETATTR's), which the
+     * kernel takes in place of whatever it cached: a copy-up of that node needs no invalidation of its own.
+     */
+    void succeeded(Entry entry) {
+      succeeded = true;
+      answered = entry;
     }
 
     /**
@@ -709,7 +729,9 @@ public final class OverlayFileSystem implements RawFileSystem {
       }
       for (Entry e : lowerOnly) {
         if (e.node.isUpper()) {
-          invalidate(e, false);
+          if (e != answered) {
+            invalidate(e, false);
+          }
           if (e.parent != null) {
             invalidate(e.parent, true);
           }

@@ -49,16 +49,30 @@ final class Backings {
    * filesystem stacked too deep, EINVAL for a non-regular file), so the open is served through the daemon.
    */
   Candidate register(int fd) {
+    Stat st;
+    try {
+      st = Posix.fstat(fd);
+    } catch (PosixException e) {
+      return refused(e);
+    }
+    return register(fd, st.dev(), st.ino());
+  }
+
+  /** {@link #register(int)} of a file whose device and inode number are known. */
+  Candidate register(int fd, long dev, long ino) {
     try (Arena arena = Arena.ofConfined()) {
-      Stat st = Posix.fstat(fd);
       MemorySegment map = arena.allocate(16, 8);
       map.set(JAVA_INT, 0, fd);
-      return new Candidate(Posix.ioctl(fuseFd, Abi.DEV_IOC_BACKING_OPEN, map), st.dev(), st.ino());
+      return new Candidate(Posix.ioctl(fuseFd, Abi.DEV_IOC_BACKING_OPEN, map), dev, ino);
     } catch (PosixException e) {
-      Session.LOG.log(warned.compareAndSet(false, true) ? Level.WARNING : Level.DEBUG,
-          "passthrough refused; serving the file through the daemon", e);
-      return null;
+      return refused(e);
     }
+  }
+
+  private Candidate refused(PosixException e) {
+    Session.LOG.log(warned.compareAndSet(false, true) ? Level.WARNING : Level.DEBUG,
+        "passthrough refused; serving the file through the daemon", e);
+    return null;
   }
 
   /**

@@ -26,7 +26,8 @@ import java.util.List;
  *   <tr><td>DONT_MASK</td><td>yes</td><td>the caller's umask arrives with MKNOD, MKDIR and CREATE and the
  *       filesystem applies it, as a filesystem with default ACLs must</td></tr>
  *   <tr><td>SPLICE_READ/WRITE/MOVE</td><td>no</td><td>Java cannot splice; data moves through native buffers</td></tr>
- *   <tr><td>HAS_IOCTL_DIR</td><td>no</td><td>IOCTL is answered ENOSYS</td></tr>
+ *   <tr><td>HAS_IOCTL_DIR</td><td>no</td><td>IOCTL is answered ENOSYS, which the kernel turns into ENOTTY and
+ *       asks again at the next ioctl: unlike FLUSH or GETXATTR there is no answer that stops it</td></tr>
  *   <tr><td>AUTO_INVAL_DATA</td><td>yes</td><td>cached pages are dropped when size or mtime change</td></tr>
  *   <tr><td>DO_READDIRPLUS, READDIRPLUS_AUTO</td><td>unless disabled</td><td>{@code ls -l} then needs no LOOKUP per
  *       entry; the kernel picks READDIR or READDIRPLUS per call</td></tr>
@@ -37,7 +38,11 @@ import java.util.List;
  *   <tr><td>PARALLEL_DIROPS</td><td>yes</td><td>lookups and readdir in one directory run concurrently; a
  *       filesystem is called from several threads anyway</td></tr>
  *   <tr><td>HANDLE_KILLPRIV, HANDLE_KILLPRIV_V2</td><td>no</td><td>the kernel clears set-id bits and
- *       {@code security.capability} itself through SETATTR and REMOVEXATTR, so no filesystem can forget to</td></tr>
+ *       {@code security.capability} itself through SETATTR and REMOVEXATTR, so no filesystem can forget to. With
+ *       either, {@code fuse_setattr} drops the clearing of set-id bits that a write by another user asks for and
+ *       leaves it to the server's WRITE, which passthrough writes never reach; and the GETXATTR of
+ *       {@code security.capability} that V2 spares writes is still asked before the first write after every
+ *       attribute refresh (FUSE clears {@code S_NOSEC} then), so once per newly created file</td></tr>
  *   <tr><td>POSIX_ACL</td><td>with {@code default_permissions}</td><td>the kernel caches each inode's ACLs
  *       (asked once, then {@code ls -l}'s {@code getxattr} of {@code system.posix_acl_access} is answered without a
  *       request) and checks permissions with them, as the kernel's overlay does; it would force

@@ -87,6 +87,18 @@ public final class OpenOut {
     candidate = backings.register(fd);
   }
 
+  /**
+   * {@link #passthrough(int)} for a file whose device and inode number the filesystem knows already (from a stat
+   * of {@code fd}'s file), which saves asking for them.
+   */
+  public void passthrough(int fd, long dev, long ino) {
+    if (backings == null) {
+      return;
+    }
+    discardPassthrough();
+    candidate = backings.register(fd, dev, ino);
+  }
+
   /** The backing file {@link #passthrough} registered, or null. */
   Backings.Candidate candidate() {
     return candidate;
