@@ -5,6 +5,8 @@
 #
 #   sudo bench/registry.sh                   # BENCH_RUNS=5 runs per step, median shown
 #   BENCH_RUNS=3 BENCH_MB=200 sudo bench/registry.sh
+#   BASELINE=/path/to/other/checkout sudo bench/registry.sh   # adds that build (its layerfs-cli/target) as a column,
+#                                                             # run in turn with this one: an A/B in one run
 #
 # Needs root (as the other benchmarks; the store keeps owners), docker-registry, skopeo, umoci and a JDK >= 25.
 # Each run starts a fresh registry (empty storage, new port), so that no tool can mount or skip a blob seen in an
@@ -24,8 +26,16 @@ done
 source "$here/bench/lib.sh"
 layerfs() {  # the JVM directly, as ./layerfs runs it, without the launcher's JDK lookup
   "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dsun.jnu.encoding=UTF-8 -Dfile.encoding=UTF-8 \
-    -XX:+UseSerialGC ${aot_flags:--Xshare:auto} -cp "$jar:$here/layerfs-cli/target/lib/*" dev.layerfs.cli.Main "$@"
+    -XX:+UseSerialGC ${aot_flags:--Xshare:auto} -cp "${cli_jar:-$jar}:${cli_lib:-$here/layerfs-cli/target/lib}/*" \
+    dev.layerfs.cli.Main "$@"
 }
+baseline=${BASELINE:-}
+if [ -n "$baseline" ]; then
+  baseline=$(cd "$baseline" && pwd)
+  base_jar=$(ls "$baseline"/layerfs-cli/target/layerfs-cli-*.jar | grep -v -e sources -e tests | head -1)
+fi
+# The same JVM on the baseline's build.
+layerfs_base() { cli_jar=$base_jar cli_lib=$baseline/layerfs-cli/target/lib layerfs "$@"; }
 # The same with JDK 25's AOT cache (JEP 483/514/515), trained by one pull below: what the launcher could use.
 layerfs_aot() { aot_flags="-XX:AOTCache=$work/layerfs.aot" layerfs "$@"; }
 
@@ -115,7 +125,7 @@ declare -A t
 for run in $(seq "$runs"); do
   echo "== run $run of $runs" >&2
   start_registry
-  rm -rf pulled-store pulled-store-aot pulled-oci pulled-bundle
+  rm -rf pulled-store pulled-store-aot pulled-store-base pulled-oci pulled-bundle
   push_layerfs() {
     t[push_layerfs]+=" $(logged push.log layerfs push image:1 "$registry/layerfs/app:1" --root source --progress plain)"
     t[push_layerfs_work]+=" $(transfer push.log)"
@@ -127,6 +137,18 @@ for run in $(seq "$runs"); do
   pull_layerfs() {
     t[pull_layerfs]+=" $(logged pull.log layerfs pull "$registry/skopeo/app:1" --root pulled-store --progress plain)"
     t[pull_layerfs_work]+=" $(transfer pull.log)"
+  }
+  push_base() {
+    [ -n "$baseline" ] || return 0
+    t[push_base]+=" $(logged push-base.log layerfs_base push image:1 "$registry/layerfs-base/app:1" --root source \
+      --progress plain)"
+    t[push_base_work]+=" $(transfer push-base.log)"
+  }
+  pull_base() {
+    [ -n "$baseline" ] || return 0
+    t[pull_base]+=" $(logged pull-base.log layerfs_base pull "$registry/skopeo/app:1" --root pulled-store-base \
+      --progress plain)"
+    t[pull_base_work]+=" $(transfer pull-base.log)"
   }
   push_layerfs_aot() {
     t[push_layerfs_aot]+=" $(seconds layerfs_aot push image:1 "$registry/layerfs-aot/app:1" --root source)"
@@ -140,9 +162,9 @@ for run in $(seq "$runs"); do
     t[unpack_umoci]+=" $(seconds umoci unpack --image pulled-oci:1 pulled-bundle)"
   }
   if [ $((run % 2)) = 1 ]; then
-    push_layerfs; push_layerfs_aot; push_skopeo; pull_layerfs; pull_layerfs_aot; pull_skopeo
+    push_layerfs; push_base; push_layerfs_aot; push_skopeo; pull_layerfs; pull_base; pull_layerfs_aot; pull_skopeo
   else
-    push_skopeo; push_layerfs; push_layerfs_aot; pull_skopeo; pull_layerfs; pull_layerfs_aot
+    push_skopeo; push_base; push_layerfs; push_layerfs_aot; pull_skopeo; pull_base; pull_layerfs; pull_layerfs_aot
   fi
   grep -q "blob bytes sent" push.log || { cat push.log >&2; exit 1; }
   grep -q "layer bytes received" pull.log || { cat pull.log >&2; exit 1; }
@@ -170,6 +192,21 @@ skopeo $(skopeo --version | awk '{print $3}'), $(nproc) CPUs, $(uname -r), $(df 
 | pull and unpack | $(cell pull_layerfs) | $(cell pull_layerfs_work) | $(cell pull_layerfs_aot) | $(sum pull_skopeo unpack_umoci) | $(ratio_sum pull_layerfs pull_skopeo unpack_umoci) | the same \`layerfs pull\` vs that \`skopeo copy\` followed by \`umoci unpack\` of the image (median of each) |
 EOF
 )
+if [ -n "$baseline" ]; then
+  report+=$(cat <<EOF
+
+
+Baseline: $baseline ($(git -C "$baseline" rev-parse --short HEAD 2>/dev/null || echo '?')), the same JVM, run in turn with this
+build ($(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$here" diff --quiet HEAD 2>/dev/null || echo ', with changes')) in every run.
+
+| step | layerfs | its transfer | baseline | its transfer | layerfs / baseline |
+| --- | --- | --- | --- | --- | --- |
+| push | $(cell push_layerfs) | $(cell push_layerfs_work) | $(cell push_base) | $(cell push_base_work) | $(ratio push_layerfs push_base) |
+| pull | $(cell pull_layerfs) | $(cell pull_layerfs_work) | $(cell pull_base) | $(cell pull_base_work) | $(ratio pull_layerfs pull_base) |
+EOF
+)
+fi
+report+=$'\n\n'"Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "$report"
 echo "$report" > "$here/bench/results/registry-$(date +%Y%m%d-%H%M%S).md"

@@ -1,7 +1,8 @@
 package dev.layerfs.cli.oci;
 
 import dev.layerfs.oci.image.ImageReference;
-import dev.layerfs.oci.registry.RegistryClient;
+import dev.layerfs.oci.registry.PendingClient;
+import dev.layerfs.oci.store.LayerStore;
 import dev.layerfs.oci.store.StoredImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -34,8 +35,9 @@ public final class PullCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     ImageReference ref = ImageReference.parse(reference);
     StoredImage image;
-    try (RegistryClient client = registry.client(ref.registry())) {
-      image = store.open().pull(client, ref, platform.platform(), progress.progress());
+    try (PendingClient client = registry.connect(ref)) {
+      LayerStore opened = store.open();
+      image = opened.pull(client.get(), ref, platform.platform(), progress.progress());
     }
     PrintWriter out = spec.commandLine().getOut();
     if (image.names().isEmpty()) {

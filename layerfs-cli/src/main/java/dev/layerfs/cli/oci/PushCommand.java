@@ -2,7 +2,7 @@ package dev.layerfs.cli.oci;
 
 import dev.layerfs.oci.image.Digest;
 import dev.layerfs.oci.image.ImageReference;
-import dev.layerfs.oci.registry.RegistryClient;
+import dev.layerfs.oci.registry.PendingClient;
 import dev.layerfs.oci.store.LayerStore;
 import dev.layerfs.oci.store.StoredImage;
 import java.io.IOException;
@@ -36,11 +36,11 @@ public final class PushCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     ImageReference target = ImageReference.parse(reference != null ? reference : image);
-    LayerStore s = store.open();
-    StoredImage stored = s.image(image);
     Digest digest;
-    try (RegistryClient client = registry.client(target.registry())) {
-      digest = s.push(client, stored, target, progress.progress());
+    try (PendingClient client = registry.connect(target)) {
+      LayerStore s = store.open();
+      StoredImage stored = s.image(image);
+      digest = s.push(client.get(), stored, target, progress.progress());
     }
     PrintWriter out = spec.commandLine().getOut();
     out.println(digest);

@@ -1,6 +1,7 @@
 package dev.layerfs.cli.oci;
 
 import dev.layerfs.oci.image.ImageReference;
+import dev.layerfs.oci.registry.PendingClient;
 import dev.layerfs.oci.registry.RegistryClient;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -28,6 +29,18 @@ public final class RegistryOptions {
 
   /** A client for {@code registry} (host[:port] as in references) with these options. */
   RegistryClient client(String registry) throws IOException {
+    return builder(registry).build();
+  }
+
+  /**
+   * A client for the registry of {@code reference} with these options, built and connected on another thread
+   * while the command opens its store.
+   */
+  PendingClient connect(ImageReference reference) throws IOException {
+    return PendingClient.start(builder(reference.registry()), reference);
+  }
+
+  private RegistryClient.Builder builder(String registry) throws IOException {
     RegistryClient.Builder builder = RegistryClient.builder();
     if (insecure) {
       builder.insecure(registry);
@@ -38,7 +51,7 @@ public final class RegistryOptions {
     if (authFile != null) {
       builder.authFiles(List.of(authFile));
     }
-    return builder.build();
+    return builder;
   }
 
   private List<Path> certificates() throws IOException {

@@ -125,19 +125,32 @@ final class BlobDownloader {
       byte[] buffer = new byte[BUFFER_SIZE];
       try (InputStream in = response.body()) {
         while (true) {
-          int n;
-          try {
-            n = in.read(buffer, 0, (int) Math.min(buffer.length, blob.size() + 1 - written));
-          } catch (IOException e) {
-            return Optional.of(e);
+          int wanted = (int) Math.min(buffer.length, blob.size() + 1 - written);
+          int n = 0;
+          Optional<IOException> ended = Optional.empty();
+          boolean end = false;
+          // the client's stream answers one of its 16 kB network buffers per read: gather a whole buffer, so that
+          // each write, hash update and progress report (which wakes the layer's unpacker) covers 64 kB
+          while (n < wanted && !end) {
+            int read;
+            try {
+              read = in.read(buffer, n, wanted - n);
+            } catch (IOException e) {
+              ended = Optional.of(e);
+              break;
+            }
+            end = read <= 0;
+            n += Math.max(read, 0);
           }
-          if (n <= 0) {
-            return Optional.empty();
+          if (n > 0) {
+            append(buffer, n);
           }
-          append(buffer, n);
           if (written > blob.size()) {
             throw new DigestMismatchException(about.display() + ": the registry sent more than the " + blob.size()
                 + " bytes of the blob's descriptor; the download was discarded");
+          }
+          if (end || ended.isPresent()) {
+            return ended;
           }
         }
       }

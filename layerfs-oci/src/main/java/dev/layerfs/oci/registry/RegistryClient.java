@@ -66,6 +66,15 @@ public final class RegistryClient implements AutoCloseable {
     return new Builder();
   }
 
+  /**
+   * Finds out how to talk to the registry of {@code reference} (HTTPS or plain HTTP, its authentication challenge)
+   * with the {@code GET /v2/} its first request would otherwise send, so that a command can do this while it does
+   * other work (opening its store) rather than at the start of its transfer. Optional: any request does it first.
+   */
+  public void connect(ImageReference reference) throws IOException {
+    transport.connect(Target.of(reference));
+  }
+
   /** The manifest or index {@code reference} names, verified against its digest. */
   public FetchedManifest fetchManifest(ImageReference reference) throws IOException {
     return manifests.fetch(reference);

@@ -88,6 +88,11 @@ final class RegistryTransport {
     }
   }
 
+  /** Learns the scheme and challenge of the target's registry now, unless known. */
+  void connect(Target target) throws IOException {
+    baseUri(target);
+  }
+
   /** Drops the learned scheme and challenge of a registry, so the next request finds them anew. */
   void forget(Target target) {
     baseUris.remove(target.host());

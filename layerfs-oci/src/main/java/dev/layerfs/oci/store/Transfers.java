@@ -1,10 +1,9 @@
 package dev.layerfs.oci.store;
 
+import dev.layerfs.oci.internal.Futures;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -36,19 +35,7 @@ final class Transfers implements AutoCloseable {
 
   /** The transfer's result once done; its failure as it was thrown. */
   static <T> T await(Future<T> transfer) throws IOException {
-    try {
-      return transfer.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting for a registry transfer");
-    } catch (ExecutionException e) {
-      switch (e.getCause()) {
-        case IOException io -> throw io;
-        case RuntimeException runtime -> throw runtime;
-        case Error error -> throw error;
-        default -> throw new IOException(e.getCause());
-      }
-    }
+    return Futures.await(transfer, "a registry transfer");
   }
 
   /** Cancels what is still running and waits for it to clean up after itself. */

@@ -300,6 +300,27 @@ class RegistryClientTest {
   }
 
   @Test
+  void aPendingClientThrowsWhatConnectingThrew() throws IOException {
+    int closedPort = LocalRegistry.freePort();
+    ImageReference reference = ImageReference.parse("127.0.0.1:" + closedPort + "/team/app:1");
+    try (PendingClient pending = PendingClient.start(RegistryClient.builder().retries(2, Duration.ofMillis(10))
+        .authFiles(List.of(work.resolve("auth.json"))), reference)) {
+      RegistryUnreachableException e = assertThrows(RegistryUnreachableException.class, pending::get);
+      assertTrue(e.getMessage().contains("connection refused (tried 2 times)"), e.getMessage());
+    }
+  }
+
+  @Test
+  void aPendingClientClosedBeforeItWasNeededGivesUp() throws IOException {
+    int closedPort = LocalRegistry.freePort();
+    ImageReference reference = ImageReference.parse("127.0.0.1:" + closedPort + "/team/app:1");
+    PendingClient pending = PendingClient.start(RegistryClient.builder().retries(10, Duration.ofMinutes(1))
+        .authFiles(List.of(work.resolve("auth.json"))), reference);
+    pending.close();
+    assertThrows(java.util.concurrent.CancellationException.class, pending::get);
+  }
+
+  @Test
   void anUnknownHostIsReportedUnreachable() throws IOException {
     try (RegistryClient impatient = RegistryClient.builder().retries(2, Duration.ofMillis(10))
         .authFiles(List.of(work.resolve("auth.json"))).build()) {

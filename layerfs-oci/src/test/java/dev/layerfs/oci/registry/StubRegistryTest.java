@@ -47,6 +47,7 @@ class StubRegistryTest {
   private final List<String> storageAuthorizations = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> attempts = Map.of(
       "flaky/two-failures", new AtomicInteger(), "flaky/always-busy", new AtomicInteger());
+  private final AtomicInteger pings = new AtomicInteger();
   private volatile String tokenField = "token";
   private volatile RegistryCredentials tokenUser;
 
@@ -65,6 +66,18 @@ class StubRegistryTest {
   @AfterEach
   void stopStub() {
     server.stop(0);
+  }
+
+  @Test
+  void aPendingClientAsksForTheRegistryOnceAheadOfItsRequests() throws IOException {
+    try (PendingClient pending = PendingClient.start(client(), reference("team/app:1"))) {
+      RegistryClient client = pending.get();
+      assertEquals(1, pings.get());
+      client.fetchManifest(reference("team/app:1"));
+      client.fetchManifest(reference("team/app:2"));
+    }
+    assertEquals(1, pings.get());
+    assertEquals(List.of("service=stub&scope=repository:team/app:pull"), tokenQueries);
   }
 
   @Test
@@ -148,6 +161,7 @@ class StubRegistryTest {
     String path = exchange.getRequestURI().getPath();
     String challenge = "Bearer realm=\"http://" + address() + "/token\",service=\"stub\"";
     if (path.equals("/v2/")) {
+      pings.incrementAndGet();
       respond(exchange, 401, Map.of("WWW-Authenticate", challenge), new byte[0]);
       return;
     }
