@@ -34,7 +34,8 @@ public final class Overlay implements AutoCloseable {
   public static final long OVERLAYFS_SUPER_MAGIC = 0x794c7630L;
   /** The longest redirect the kernel writes ({@code redirect_max}); longer renames fail with EXDEV. */
   static final int REDIRECT_MAX = 256;
-  private static final int NODE_CACHE_LIMIT = 100_000;
+  /** The default of {@link #nodeCacheLimit(int)}. */
+  public static final int NODE_CACHE_LIMIT = 100_000;
 
   final OverlayOptions options;
   final Layer upper;
@@ -58,6 +59,7 @@ public final class Overlay implements AutoCloseable {
 
   private final InUseLock inUse;
   private final AtomicInteger cachedNodes = new AtomicInteger();
+  private volatile int nodeCacheLimit = NODE_CACHE_LIMIT;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Overlay(OverlayOptions options, Layer upper, Layer[] lowers, WorkDir work, InUseLock inUse,
@@ -215,6 +217,18 @@ public final class Overlay implements AutoCloseable {
     return readLockedUnchecked(() -> node.path(pathGeneration).clone());
   }
 
+  /**
+   * How many nodes the cache holds before the unused ones are trimmed ({@link #NODE_CACHE_LIMIT} unless set). Nodes
+   * a frontend holds references to (and their ancestors) are never trimmed, and each trim walks the whole cache, so
+   * a frontend that holds up to N nodes should allow well over N, such as 2N.
+   */
+  public void nodeCacheLimit(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("node cache limit " + limit);
+    }
+    nodeCacheLimit = limit;
+  }
+
   void cached(Node node) {
     cachedNodes.incrementAndGet();
   }
@@ -228,17 +242,18 @@ public final class Overlay implements AutoCloseable {
    */
   private void trimCacheIfFull() {
     int cached = cachedNodes.get();
-    if (cached <= NODE_CACHE_LIMIT || tree.getReadHoldCount() > 0 || tree.isWriteLockedByCurrentThread()) {
+    int limit = nodeCacheLimit;
+    if (cached <= limit || tree.getReadHoldCount() > 0 || tree.isWriteLockedByCurrentThread()) {
       return;
     }
     Lock write = tree.writeLock();
-    if (cached > 2 * NODE_CACHE_LIMIT) {
+    if (cached > 2 * limit) {
       write.lock();
     } else if (!write.tryLock()) {
       return;
     }
     try {
-      if (cachedNodes.get() > NODE_CACHE_LIMIT) {
+      if (cachedNodes.get() > limit) {
         cachedNodes.addAndGet(-trim(root));
       }
     } finally {

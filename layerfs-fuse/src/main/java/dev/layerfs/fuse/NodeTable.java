@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The node ids the kernel knows, each standing for one engine {@link Node} and counting the kernel's lookups of it,
@@ -27,8 +29,16 @@ final class NodeTable {
   private final ConcurrentHashMap<Long, Entry> byId = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Node, Entry> byNode = new ConcurrentHashMap<>();
   private final AtomicLong nextId = new AtomicLong(ROOT_ID + 1);
-  /** Entries in the order they were added, oldest first: the candidates for {@link #oldest}. */
+  /**
+   * Entries in the order they were added, oldest first: the candidates for {@link #oldest}. Forgotten entries
+   * leave it when {@link #oldest} meets them or when they outnumber the live ones ({@link #sweep}): each pins its
+   * engine node and, through its parent, the node's ancestors.
+   */
   private final ConcurrentLinkedQueue<Entry> age = new ConcurrentLinkedQueue<>();
+  /** The length of {@link #age}, kept as it changes (the queue's own size() is a walk). */
+  private final AtomicInteger queued = new AtomicInteger();
+  /** Taken by whoever takes entries out of {@link #age}, so {@link #queued} counts each removal once. */
+  private final ReentrantLock ageLock = new ReentrantLock();
 
   NodeTable(Overlay overlay) {
     this.overlay = overlay;
@@ -134,6 +144,7 @@ final class NodeTable {
       return e;
     });
     if (byId.putIfAbsent(entry.id, entry) == null) {
+      queued.incrementAndGet();
       age.add(entry);
     }
     entry.parent = parent;
@@ -147,12 +158,23 @@ final class NodeTable {
    */
   List<Entry> oldest(int count) {
     List<Entry> found = new ArrayList<>();
+    ageLock.lock();
+    try {
+      oldestLocked(count, found);
+    } finally {
+      ageLock.unlock();
+    }
+    return found;
+  }
+
+  private void oldestLocked(int count, List<Entry> found) {
     for (int polled = 0; found.size() < count && polled < 4 * count; polled++) {
       Entry e = age.poll();
       if (e == null) {
         break;
       }
       if (byId.get(e.id) != e) {
+        queued.decrementAndGet();
         continue; // forgotten
       }
       age.add(e);
@@ -160,7 +182,6 @@ final class NodeTable {
         found.add(e);
       }
     }
-    return found;
   }
 
   /** The kernel forgets {@code count} lookups of {@code id}: they go back to the engine, and the id at zero. */
@@ -185,7 +206,40 @@ final class NodeTable {
     });
     if (gone[0]) {
       byId.remove(id, entry);
+      if (queued.get() > 2 * byId.size() + SWEEP_SLACK) {
+        sweep();
+      }
     }
+  }
+
+  /** Forgotten entries that may still wait in the age queue before it is swept. */
+  static final int SWEEP_SLACK = 1024;
+
+  /**
+   * Drops forgotten entries from the age queue. Run once they outnumber the live ones by {@link #SWEEP_SLACK}, so
+   * each sweep's walk is paid for by as many forgets; under the limit {@link #oldest} never runs, and a mount that
+   * creates and removes names, or whose kernel forgets on its own, would otherwise keep every entry it ever had.
+   */
+  private void sweep() {
+    if (!ageLock.tryLock()) {
+      return; // the trim thread is at it
+    }
+    try {
+      age.removeIf(e -> {
+        boolean forgotten = byId.get(e.id) != e;
+        if (forgotten) {
+          queued.decrementAndGet();
+        }
+        return forgotten;
+      });
+    } finally {
+      ageLock.unlock();
+    }
+  }
+
+  /** The length of the age queue, forgotten entries included. */
+  int queued() {
+    return queued.get();
   }
 
   /** Node ids the kernel holds, the root included. */

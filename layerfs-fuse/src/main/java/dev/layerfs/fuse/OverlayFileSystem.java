@@ -62,6 +62,8 @@ public final class OverlayFileSystem implements RawFileSystem {
   private static final System.Logger LOG = System.getLogger("dev.layerfs.fuse");
   private static final Duration NEVER = Duration.ZERO;
   private static final long TRIM_INTERVAL_MILLIS = 200;
+  /** Quiet trim intervals after the last trim before the heap is compacted: 5 s. */
+  private static final int COMPACT_AFTER_INTERVALS = 25;
 
   private final Overlay overlay;
   private final Settings settings;
@@ -84,7 +86,7 @@ public final class OverlayFileSystem implements RawFileSystem {
    *     them and the daemon's memory stays flat however many files are walked
    */
   public record Settings(Duration timeout, boolean syncWrites, boolean passthroughLowerReads, int nodeLimit) {
-    public static final Settings DEFAULT = new Settings(Duration.ofDays(1), true, false, 50_000);
+    public static final Settings DEFAULT = new Settings(Duration.ofDays(1), true, false, 20_000);
 
     public Settings withTimeout(Duration newTimeout) {
       return new Settings(newTimeout, syncWrites, passthroughLowerReads, nodeLimit);
@@ -107,6 +109,9 @@ public final class OverlayFileSystem implements RawFileSystem {
     this.overlay = overlay;
     this.settings = settings;
     this.nodes = new NodeTable(overlay);
+    // The engine's cache keeps what the kernel holds plus as many unused nodes, so names the kernel was made to
+    // forget are found again without asking the layers, and the daemon's heap stays bounded by the node limit.
+    overlay.nodeCacheLimit((int) Math.min(Integer.MAX_VALUE, 2L * Math.max(1, settings.nodeLimit())));
   }
 
   public Overlay overlay() {
@@ -136,12 +141,20 @@ public final class OverlayFileSystem implements RawFileSystem {
    */
   private void trimLoop() {
     try {
+      int quiet = -1; // intervals since the last trim, or -1 once the heap was compacted after it
       while (!Thread.currentThread().isInterrupted()) {
         Thread.sleep(TRIM_INTERVAL_MILLIS);
         int excess = nodes.size() - settings.nodeLimit();
         if (excess <= 0) {
+          if (quiet >= 0 && ++quiet == COMPACT_AFTER_INTERVALS) {
+            // The daemon's collector grows the heap while a walk promotes nodes that die soon after, and gives
+            // memory back only after a full collection: one, once the kernel stopped handing out new names.
+            System.gc();
+            quiet = -1;
+          }
           continue;
         }
+        quiet = 0;
         for (Entry e : nodes.oldest(excess + settings.nodeLimit() / 4)) {
           Entry parent = e.parent;
           try {

@@ -1,0 +1,45 @@
+package dev.layerfs.core;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Lookups answered from a directory's lower names (hashes of them) agree with the layers, once loaded. */
+class LowerNamesTest {
+  @TempDir Path tmp;
+
+  @Test
+  void lookupsAfterTheNamesAreLoadedFindWhatTheLayersHold() throws Exception {
+    try (OverlayFixture f = new OverlayFixture(tmp, "")) {
+      Path top = Files.createDirectories(f.lower.resolve("d"));
+      Path bottom = Files.createDirectories(f.lower2.resolve("d"));
+      for (int i = 0; i < 300; i++) {
+        Files.writeString((i % 2 == 0 ? top : bottom).resolve("f" + i), "x");
+      }
+      Files.writeString(bottom.resolve("gone"), "x");
+      Files.createFile(top.resolve(".wh.gone")); // an OCI whiteout in the upper lower layer hides it
+      Overlay overlay = f.open();
+      Node d = overlay.lookup(overlay.root(), "d".getBytes(UTF_8));
+      for (int round = 0; round < 2; round++) { // the first lookups load the names, the later ones use them
+        for (int i = 0; i < 300; i++) {
+          Node n = overlay.lookupIfExists(d, ("f" + i).getBytes(UTF_8));
+          assertNotNull(n, "f" + i);
+          overlay.forget(n, 1);
+        }
+        for (int i = 300; i < 600; i++) {
+          assertNull(overlay.lookupIfExists(d, ("f" + i).getBytes(UTF_8)), "f" + i);
+        }
+        assertNull(overlay.lookupIfExists(d, "gone".getBytes(UTF_8)));
+      }
+      assertNotNull(d.lowerNames);
+      assertEquals(300, overlay.readDirectory(d).visibleCount());
+      overlay.forget(d, 1);
+    }
+  }
+}
