@@ -73,6 +73,8 @@ final class Reader implements Runnable {
   private long cursor;
   private int openFlags;
   private long backedNode;
+  /** Its unique while it still needs an answer, else 0. */
+  private long pending;
 
   Reader(Session session, RawFileSystem fs, int fd) {
     this.session = session;
@@ -95,13 +97,36 @@ final class Reader implements Runnable {
       read = new ReadOut(payload);
       xattr = new XattrOut(payload);
       dirents = new DirentWriter(payload);
-      while (serveOne()) {
-        // next request
+      boolean serving = true;
+      while (serving) {
+        try {
+          serving = serveOne();
+        } catch (Throwable t) {
+          answerAfterFailure(t);
+        }
       }
     } catch (Throwable t) {
       Session.LOG.log(Level.ERROR, "FUSE reader " + Thread.currentThread().getName() + " failed", t);
     } finally {
       session.readerExited();
+    }
+  }
+
+  /**
+   * Answers EIO to the request being served when an error escaped its handling (an OutOfMemoryError while logging
+   * or replying, say): the caller would otherwise wait forever, and this reader would be gone.
+   */
+  private void answerAfterFailure(Throwable t) {
+    long unanswered = pending;
+    pending = 0;
+    if (unanswered != 0) {
+      reply(unanswered, -Errno.EIO, 0);
+    }
+    try {
+      Session.LOG.log(Level.ERROR, "FUSE reader " + Thread.currentThread().getName() + ": serving "
+          + Opcode.name(opcode) + " failed", t);
+    } catch (Throwable again) {
+      // Nothing more can be said; the request is answered and the reader goes on.
     }
   }
 
@@ -141,6 +166,7 @@ final class Reader implements Runnable {
     long extensions = 8L * Short.toUnsignedInt(in.get(JAVA_SHORT, Abi.IN_TOTAL_EXTLEN));
     end = Math.min(n, Integer.toUnsignedLong(in.get(JAVA_INT, Abi.IN_LEN))) - extensions;
     backedNode = -1;
+    pending = opcode == Opcode.FORGET || opcode == Opcode.BATCH_FORGET || opcode == Opcode.NOTIFY_REPLY ? 0 : unique;
     request.begin(unique, in.get(JAVA_LONG, Abi.IN_NODEID), in.get(JAVA_INT, Abi.IN_UID),
         in.get(JAVA_INT, Abi.IN_GID), in.get(JAVA_INT, Abi.IN_PID));
     try {
@@ -158,7 +184,9 @@ final class Reader implements Runnable {
         }
         return;
       }
-      if (length != NO_REPLY && !reply(unique, 0, length)) {
+      if (length == NO_REPLY) {
+        pending = 0;
+      } else if (!reply(unique, 0, length)) {
         undo();
       }
     } finally {
@@ -485,6 +513,7 @@ final class Reader implements Runnable {
 
   /** Writes the reply header for {@code length} payload bytes and sends it; false if the kernel did not take it. */
   private boolean reply(long unique, int error, int length) {
+    pending = 0;
     int total = PAYLOAD + length;
     out.set(JAVA_INT, Abi.OUT_LEN, total);
     out.set(JAVA_INT, Abi.OUT_ERROR, error);

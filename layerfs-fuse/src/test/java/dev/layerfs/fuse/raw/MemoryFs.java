@@ -45,6 +45,11 @@ final class MemoryFs implements RawFileSystem {
   volatile boolean keepCache;
   /** LOOKUP of this name throws an unexpected exception. */
   volatile byte[] throwingName;
+  /**
+   * LOOKUP of this name throws an error that fails again while the reader turns it into an errno: an error escaping
+   * the reader's own handling, as an OutOfMemoryError while logging or replying would.
+   */
+  volatile byte[] indescribableName;
   /** LOOKUP of this name waits until the request is interrupted. */
   volatile byte[] blockingName;
 
@@ -155,6 +160,14 @@ final class MemoryFs implements RawFileSystem {
     count("lookup");
     if (Arrays.equals(name, throwingName)) {
       throw new IllegalStateException("lookup of a throwing name");
+    }
+    if (Arrays.equals(name, indescribableName)) {
+      throw new PosixException(Errno.EIO, "lookup", "boom") {
+        @Override
+        public int errno() {
+          throw new IllegalStateException("failing again while handled");
+        }
+      };
     }
     if (Arrays.equals(name, blockingName)) {
       blockUntilInterrupted(request);

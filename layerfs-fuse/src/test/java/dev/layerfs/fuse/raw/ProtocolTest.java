@@ -166,6 +166,18 @@ class ProtocolTest {
   void anExceptionFromTheFilesystemIsAnsweredEioOnce() throws Exception {
     initialized();
     fs.throwingName = Names.bytes("boom");
+    lookupOfBoomIsAnsweredEioAndServingGoesOn();
+  }
+
+  @Test
+  void anErrorEscapingTheReadersOwnHandlingIsStillAnsweredAndServingGoesOn() throws Exception {
+    initialized();
+    fs.indescribableName = Names.bytes("boom");
+    lookupOfBoomIsAnsweredEioAndServingGoesOn();
+  }
+
+  /** Exactly one answer to the failing request, and the only reader still serves the next one. */
+  private void lookupOfBoomIsAnsweredEioAndServingGoesOn() throws Exception {
     long unique = kernel.send(Opcode.LOOKUP, Abi.ROOT_ID, args().name("boom"));
     Reply reply = kernel.receive();
     assertEquals(unique, reply.unique());
