@@ -53,7 +53,9 @@ public final class FuseServer implements AutoCloseable {
    * @throws IOException if the session ended first, for example because the filesystem's {@code init} failed
    */
   public Connection awaitReady() throws IOException, InterruptedException {
-    return session.awaitReady();
+    Connection connection = session.awaitReady();
+    Mounter.widenReadahead(attached.device(), connection.maxWrite());
+    return connection;
   }
 
   Session session() {

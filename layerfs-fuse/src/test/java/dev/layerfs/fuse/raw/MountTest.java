@@ -80,6 +80,14 @@ class MountTest {
   }
 
   @Test
+  void theKernelReadsAheadAsFarAsOneRequestCarries() throws Exception {
+    Connection connection = mount();
+    String device = sh(mnt, "mountpoint -d .").strip();
+    assertEquals(Integer.toString(connection.maxWrite() / 1024),
+        Files.readString(Path.of("/sys/class/bdi", device, "read_ahead_kb")).strip());
+  }
+
+  @Test
   void shellToolsSeeWhatTheyDid() throws Exception {
     mount();
     sh(mnt, "echo hello > greeting && mkdir -p a/b && mv greeting a/b/moved && ln a/b/moved hard"
