@@ -159,7 +159,7 @@ final class MountCommand implements Callable<Integer> {
 
   /** Kept equal to the launcher's {@code LAYERFS_DAEMON_OPTS}. */
   private static final String DAEMON_FLAGS =
-      "-Xms8m -Xmx48m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=2000"
+      "-Xms8m -Xmx96m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=2000"
           + " -XX:TieredStopAtLevel=1 -Xss256k -XX:ReservedCodeCacheSize=16m";
 
   private static String setsid() throws IOException {
