@@ -54,9 +54,6 @@ final class MountCommand implements Callable<Integer> {
   @Option(names = {"-f", "--foreground"}, description = "Serve the mount in this process until it is unmounted.")
   boolean foreground;
 
-  @Option(names = "--ready-fd", hidden = true, description = "Descriptor to report readiness on (the daemon's).")
-  int readyFd = -1;
-
   @Parameters(arity = "1..2", paramLabel = "[SOURCE] MOUNTPOINT",
       description = "The directory to mount on; mount(8) style, a source name may come first (shown as fsname).")
   List<String> places;
@@ -79,8 +76,7 @@ final class MountCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     MountDaemon.Request request = MountDaemon.Request.of(options, places);
     MountDaemon.Checked checked = request.check();
-    return foreground || readyFd >= 0 ? MountDaemon.serve(checked, new MountDaemon.ReadyPipe(readyFd))
-        : daemonize(request);
+    return foreground ? MountDaemon.serve(checked, new MountDaemon.ReadyPipe(-1)) : daemonize(request);
   }
 
   /**

@@ -107,6 +107,7 @@ final class Changes {
     final byte[] name;
     final int mode;
     final Caller caller;
+    final byte[] dirPath;
     final byte[] path;
     private Stat parent;
     /** What a default ACL of the parent gives the object, instead of the caller's umask; null without one. */
@@ -117,7 +118,7 @@ final class Changes {
       this.dir = dir;
       this.name = name;
       this.caller = caller;
-      byte[] dirPath = o.lookups.path(dir);
+      this.dirPath = o.lookups.path(dir);
       this.path = Names.join(dirPath, name);
       if (caller == null) {
         this.inherited = null;
@@ -135,7 +136,7 @@ final class Changes {
     /** The upper parent's stat, taken when first needed: a file made in place often needs none. */
     private Stat parent() throws PosixException {
       if (parent == null) {
-        parent = o.upper.stat(o.lookups.path(dir));
+        parent = o.upper.stat(dirPath);
       }
       return parent;
     }
