@@ -2,6 +2,7 @@ package dev.layerfs.fuse.raw;
 
 import static dev.layerfs.fuse.raw.Shell.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.layerfs.posix.Posix;
@@ -18,7 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An ordinary user mounts through {@code fusermount3}: the test creates a user, lets it open {@code /dev/fuse} (mode
- * 0600 on these machines, 0666 on most distributions), runs {@link RootlessMain} as that user, and undoes all of it.
+ * 0600 on these machines, 0666 on most distributions) through an ACL entry for that user alone, so that the device's
+ * mode, shared with every other suite on the machine, is never touched, runs {@link RootlessMain} as that user, and
+ * undoes all of it.
  */
 class RootlessMountTest {
   @TempDir Path tmp;
@@ -34,9 +37,7 @@ class RootlessMountTest {
       String classPath = copyClassPath(tmp.resolve("classes"));
       sh(tmp, "chown -R " + uid + ":" + gid + " " + tmp);
       String deviceMode = sh(tmp, "stat -c %a /dev/fuse").strip();
-      System.out.println("RootlessMountTest: /dev/fuse is mode " + deviceMode + "; making it 666 so that " + user
-          + " can open it, and restoring " + deviceMode + " afterwards");
-      sh(tmp, "chmod 666 /dev/fuse");
+      sh(tmp, "setfacl -m u:" + user + ":rw /dev/fuse");
       try {
         String java = ProcessHandle.current().info().command().orElseThrow();
         Shell.Result result = Shell.run(tmp, "HOME=" + tmp + " setpriv --reuid=" + uid + " --regid=" + gid
@@ -46,12 +47,13 @@ class RootlessMountTest {
         assertEquals(0, result.status(), result.out());
         assertTrue(result.out().contains("rootless mount ok"), result.out());
       } finally {
-        sh(tmp, "chmod " + deviceMode + " /dev/fuse");
+        sh(tmp, "setfacl -x u:" + user + " /dev/fuse");
         if (!sh(tmp, "grep -c ' " + mnt + " ' /proc/self/mountinfo || true").strip().equals("0")) {
           sh(tmp, "umount -l " + mnt);
         }
       }
       assertEquals(deviceMode, sh(tmp, "stat -c %a /dev/fuse").strip());
+      assertFalse(sh(tmp, "getfacl -cp /dev/fuse").contains(user), "ACL entry left on /dev/fuse");
     } finally {
       sh(tmp, "userdel " + user);
     }
