@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.Optional;
 import java.util.concurrent.Future;
 
@@ -86,9 +87,11 @@ final class ImagePusher {
    */
   private Map<Digest, String> mountSources(ImageReference target) throws IOException {
     Map<Digest, String> sources = new HashMap<>();
-    for (StoredImage image : store.images()) {
+    Predicate<ImageReference> elsewhereInTarget =
+        name -> name.registry().equals(target.registry()) && !name.repository().equals(target.repository());
+    for (StoredImage image : store.imagesNamed(elsewhereInTarget)) {
       for (ImageReference name : image.names()) {
-        if (name.registry().equals(target.registry()) && !name.repository().equals(target.repository())) {
+        if (elsewhereInTarget.test(name)) {
           List<Descriptor> blobs = new ArrayList<>(image.manifest().layers());
           blobs.add(image.manifest().config());
           blobs.forEach(blob -> sources.putIfAbsent(blob.digest(), name.repository()));

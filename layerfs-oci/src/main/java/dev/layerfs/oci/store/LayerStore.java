@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -244,6 +245,18 @@ public final class LayerStore {
 
   /** Every image, each once with all its names, newest first. */
   public List<StoredImage> images() throws IOException {
+    return images(names -> true);
+  }
+
+  /**
+   * The images with a name that {@code named} accepts, each once with all its names, newest first; only those
+   * images' manifests and configs are read.
+   */
+  List<StoredImage> imagesNamed(Predicate<ImageReference> named) throws IOException {
+    return images(names -> names.stream().anyMatch(named));
+  }
+
+  private List<StoredImage> images(Predicate<List<ImageReference>> wanted) throws IOException {
     Map<Digest, List<ImageReference>> names = new LinkedHashMap<>();
     Map<Digest, Descriptor> descriptors = new LinkedHashMap<>();
     for (Descriptor entry : IndexFile.read(root.resolve("index.json")).manifests()) {
@@ -256,7 +269,9 @@ public final class LayerStore {
     }
     List<StoredImage> images = new ArrayList<>();
     for (Map.Entry<Digest, Descriptor> e : descriptors.entrySet()) {
-      images.add(load(e.getValue(), names.get(e.getKey())));
+      if (wanted.test(names.get(e.getKey()))) {
+        images.add(load(e.getValue(), names.get(e.getKey())));
+      }
     }
     images.sort(Comparator.comparing((StoredImage i) -> created(i)).reversed());
     return images;
