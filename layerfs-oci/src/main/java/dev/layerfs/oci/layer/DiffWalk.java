@@ -112,7 +112,7 @@ final class DiffWalk implements AutoCloseable {
       } else if (child.upper.isDirectory()) {
         upperDirectory(upperFd, child.name, child.upper, below, path, whole);
       } else {
-        nonDirectory(upperFd, child.name, child.upper, path.child(child.name), true);
+        nonDirectory(upperFd, child.name, child.upper, path.child(child.name), below, -1);
       }
     }
   }
@@ -174,7 +174,7 @@ final class DiffWalk implements AutoCloseable {
             found.stat()).build());
         directory(-1, found.stack(), path, true);
       } else {
-        nonDirectory(found.parentFd(), name, found.stat(), path, false);
+        nonDirectory(found.parentFd(), name, found.stat(), path, below, found.layer());
       }
     }
   }
@@ -188,11 +188,12 @@ final class DiffWalk implements AutoCloseable {
     }
   }
 
-  private void nonDirectory(int dirFd, byte[] name, Stat st, EntryPath path, boolean upper) throws IOException {
-    if (upper && LowerLayers.readXattr(dirFd, name, namespace.metacopy()) != null) {
-      throw new IOException("upper file '" + path.display() + "' is a metacopy (" + namespace.metacopy()
-          + "): its data is in a lower layer, which layer diffs do not support");
-    }
+  /**
+   * Writes a non-directory that is in upper ({@code layer} -1) or in lower layer {@code layer}; {@code below} is the
+   * lower stack of its directory, where the data of a metacopy file is looked for.
+   */
+  private void nonDirectory(int dirFd, byte[] name, Stat st, EntryPath path, LowerLayers.Stack below, int layer)
+      throws IOException {
     int type = st.type();
     if (type == Posix.S_IFSOCK) {
       return;
@@ -210,7 +211,7 @@ final class DiffWalk implements AutoCloseable {
     TarEntry.Builder entry = withXattrs(TarEntry.builder(typeOf(st, path), path.bytes()), dirFd, name, st);
     switch (type) {
       case Posix.S_IFREG -> {
-        regular(dirFd, name, st, entry);
+        regular(dirFd, name, st, entry, path, below, layer);
         return;
       }
       case Posix.S_IFLNK -> entry.linkTarget(Posix.readlinkat(dirFd, name));
@@ -220,11 +221,29 @@ final class DiffWalk implements AutoCloseable {
     emit(entry.build());
   }
 
-  private void regular(int dirFd, byte[] name, Stat st, TarEntry.Builder entry) throws IOException {
-    int fd = Posix.openat(dirFd, name, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK);
+  /**
+   * Writes a regular file with its data: a metacopy file's data from the lower file that holds it, as a mount
+   * would read it (its size is already the data's).
+   */
+  private void regular(int dirFd, byte[] name, Stat st, TarEntry.Builder entry, EntryPath path,
+      LowerLayers.Stack below, int layer) throws IOException {
+    int fd;
+    Stat holder;
+    if (LowerLayers.readXattr(dirFd, name, namespace.metacopy()) == null) {
+      fd = Posix.openat(dirFd, name, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK);
+      holder = st;
+    } else if (lowers == null) {
+      throw new IOException("'" + path.display() + "' is a metacopy file (" + namespace.metacopy() + "): its data "
+          + "is in the lower layers, so the diff needs them (--lower)");
+    } else {
+      LowerLayers.Data found = lowers.metacopyData(below, layer, name,
+          LowerLayers.readXattr(dirFd, name, namespace.redirect()), path.display());
+      fd = found.fd();
+      holder = found.stat();
+    }
     try {
       long size = st.size();
-      SparseMap sparse = st.blocks() * 512 < size ? sparseMap(fd, size) : null;
+      SparseMap sparse = holder.blocks() * 512 < size ? sparseMap(fd, size) : null;
       entry.size(size).sparseMap(sparse);
       List<InputStream> parts = new ArrayList<>();
       if (sparse == null) {

@@ -149,29 +149,10 @@ final class LowerLayers implements AutoCloseable {
    * the upper directory in the error about a redirect that is neither.
    */
   Stack redirected(Stack parentBelow, byte[] redirect, String where) throws IOException {
-    String invalid = "upper directory '" + where + "' has an invalid " + namespace.redirect() + " '"
-        + Names.printable(redirect) + "'";
-    if (redirect.length == 0) {
-      throw new IOException(invalid);
-    }
-    if (redirect[0] != '/') {
-      for (byte b : redirect) {
-        if (b == '/') {
-          throw new IOException(invalid);
-        }
-      }
+    if (isName(redirect)) {
       return directory(parentBelow, redirect);
     }
-    EntryPath source;
-    try {
-      source = EntryPath.parse(Arrays.copyOfRange(redirect, 1, redirect.length));
-    } catch (EntryPath.ProblemException e) {
-      throw new IOException(invalid + ": " + e.getMessage());
-    }
-    if (source.isRoot()) {
-      throw new IOException(invalid);
-    }
-    return directoryOrEmpty(lookup(source));
+    return directoryOrEmpty(lookup(absolutePath(redirect, "upper directory '" + where + "'")));
   }
 
   private static Stack directoryOrEmpty(Found found) {
@@ -184,6 +165,150 @@ final class LowerLayers implements AutoCloseable {
     }
     return found.stack();
   }
+
+  /**
+   * Opens the file that holds the data of a metacopy file (the kernel's {@code metacopy=on}: the metadata copied up,
+   * the data left below), found as the kernel's lookup continues below one: in the layers under {@code above} (-1
+   * for an upper file), by the file's own name in {@code dir}, the lower directories of its parent, or by its
+   * redirect (a name in the same directories, or an absolute path walked in each layer from its root); a lower
+   * metacopy file on the way sends the search further down, by its own redirect if it has one. A whiteout or an
+   * object that is not a regular file ends the search. {@code where} names the file in errors.
+   */
+  Data metacopyData(Stack dir, int above, byte[] name, byte[] redirect, String where) throws IOException {
+    byte[] wanted = name;
+    EntryPath absolute = null;
+    int from = above + 1;
+    while (true) {
+      if (redirect != null && isName(redirect)) {
+        wanted = redirect;
+        absolute = absolute == null ? null : absolute.parent().child(redirect);
+      } else if (redirect != null) {
+        absolute = absolutePath(redirect, "'" + where + "'");
+      }
+      Candidate found = absolute == null ? inDirectory(dir, from, wanted) : fromRoots(from, absolute);
+      if (found == null) {
+        throw new IOException("'" + where + "' is a metacopy file (" + namespace.metacopy() + ") whose data no "
+            + "lower layer below it has");
+      }
+      try {
+        if (readXattr(found.dirFd, found.name, namespace.metacopy()) == null) {
+          int fd = Posix.openat(found.dirFd, found.name, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK);
+          return new Data(fd, Posix.fstat(fd));
+        }
+        redirect = readXattr(found.dirFd, found.name, namespace.redirect());
+        from = found.layer + 1;
+      } finally {
+        found.close();
+      }
+    }
+  }
+
+  /** The path an absolute redirect names; {@code what} names its owner in the error about any other value. */
+  private EntryPath absolutePath(byte[] redirect, String what) throws IOException {
+    String invalid = what + " has an invalid " + namespace.redirect() + " '" + Names.printable(redirect) + "'";
+    if (redirect.length == 0 || redirect[0] != '/') {
+      throw new IOException(invalid);
+    }
+    EntryPath path;
+    try {
+      path = EntryPath.parse(Arrays.copyOfRange(redirect, 1, redirect.length));
+    } catch (EntryPath.ProblemException e) {
+      throw new IOException(invalid + ": " + e.getMessage());
+    }
+    if (path.isRoot()) {
+      throw new IOException(invalid);
+    }
+    return path;
+  }
+
+  private static boolean isName(byte[] name) {
+    if (name.length == 0) {
+      return false;
+    }
+    for (byte b : name) {
+      if (b == '/') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The topmost regular file {@code name} in the directories of {@code dir} from layer {@code from} down. */
+  private Candidate inDirectory(Stack dir, int from, byte[] name) throws PosixException {
+    if (dir == null) {
+      return null;
+    }
+    for (int i = 0; i < dir.fds.length; i++) {
+      if (dir.layers[i] < from) {
+        continue;
+      }
+      Stat st = Posix.lstatatOrNull(dir.fds[i], name);
+      if (st != null) {
+        return st.isRegularFile() && !isWhiteout(namespace, dir.fds[i], name, st)
+            ? new Candidate(dir.layers[i], dir.fds[i], name, false) : null;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The topmost regular file at {@code path}, walked within each layer from {@code from} down (as the kernel follows
+   * an absolute redirect): a layer without the path is passed over; a whiteout, a non-directory on the way or an
+   * object that is not a regular file at its end ends the search.
+   */
+  private Candidate fromRoots(int from, EntryPath path) throws PosixException {
+    byte[][] parts = path.parts();
+    for (int layer = from; layer < roots.length; layer++) {
+      int dirFd = roots[layer];
+      boolean owned = false;
+      try {
+        for (int i = 0; ; i++) {
+          Stat st = Posix.lstatatOrNull(dirFd, parts[i]);
+          if (st == null) {
+            break;
+          }
+          if (isWhiteout(namespace, dirFd, parts[i], st)) {
+            return null;
+          }
+          if (i == path.depth() - 1) {
+            if (!st.isRegularFile()) {
+              return null;
+            }
+            Candidate found = new Candidate(layer, dirFd, parts[i], owned);
+            owned = false;
+            return found;
+          }
+          if (!st.isDirectory()) {
+            return null;
+          }
+          int next = Fds.openDirectory(dirFd, parts[i]);
+          if (owned) {
+            Posix.closeQuietly(dirFd);
+          }
+          dirFd = next;
+          owned = true;
+        }
+      } finally {
+        if (owned) {
+          Posix.closeQuietly(dirFd);
+        }
+      }
+    }
+    return null;
+  }
+
+  /** A regular file found in a layer; {@code dirFd} is closed with it when the search opened it. */
+  private record Candidate(int layer, int dirFd, byte[] name, boolean ownsDir) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (ownsDir) {
+        Posix.closeQuietly(dirFd);
+      }
+    }
+  }
+
+  /** The open data file of a metacopy file and its status; the caller closes {@code fd}. */
+  record Data(int fd, Stat stat) {}
 
   /**
    * The names of a merged directory that are visible: each layer's names, top first, without the ones a

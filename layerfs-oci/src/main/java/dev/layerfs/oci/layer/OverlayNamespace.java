@@ -49,7 +49,7 @@ public enum OverlayNamespace {
     return prefix + "whiteout";
   }
 
-  /** The attribute of a metacopy-only upper file, which layer diffs do not support. */
+  /** The attribute of a file whose metadata was copied up without its data, which stays in a lower layer. */
   public String metacopy() {
     return prefix + "metacopy";
   }

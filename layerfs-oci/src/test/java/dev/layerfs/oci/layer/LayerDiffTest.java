@@ -102,6 +102,57 @@ class LayerDiffTest {
   }
 
   @Test
+  void metacopyFilesCarryTheDataTheyShowFromTheLowerLayers() throws IOException {
+    Path bottom = Files.createDirectory(temp.resolve("bottom"));
+    Tool.bash(bottom, String.join("\n",
+        "mkdir d e",
+        "for f in chained renamed moved linked plain; do echo \"$f data\" > d/$f; done",
+        "truncate -s 10M d/sparse && echo tail >> d/sparse"));
+    Path middle = Files.createDirectory(temp.resolve("middle"));
+    try (KernelOverlay mount = KernelOverlay.mount("lowerdir=" + bottom + ",upperdir=" + middle + ",workdir="
+        + Files.createDirectory(temp.resolve("work1")) + ",metacopy=on", temp.resolve("merged1"))) {
+      Tool.bash(mount.path(), "chmod 600 d/chained && mv d/moved d/moved-once");
+    }
+    Path upper = Files.createDirectory(temp.resolve("upper"));
+    String lowers = "lowerdir=" + middle + ":" + bottom;
+    TreeListing expected;
+    try (KernelOverlay mount = KernelOverlay.mount(lowers + ",upperdir=" + upper + ",workdir="
+        + Files.createDirectory(temp.resolve("work2")) + ",metacopy=on", temp.resolve("merged2"))) {
+      Tool.bash(mount.path(), String.join("\n",
+          "chmod 640 d/chained",
+          "mv d/renamed d/renamed-again",
+          "mv d/moved-once e/moved",
+          "ln d/linked e/linked-too",
+          "chown 5:6 d/sparse",
+          "setfattr -n user.note -v 0x00ff d/plain"));
+      expected = TreeListing.of(mount.path());
+    }
+    for (String file : List.of("d/chained", "d/renamed-again", "e/moved", "d/linked", "d/sparse", "d/plain")) {
+      assertTrue(dev.layerfs.posix.Xattrs.list(dev.layerfs.posix.Posix.AT_FDCWD,
+          dev.layerfs.posix.Names.bytes(upper.resolve(file).toString())).contains("trusted.overlay.metacopy"),
+          file + ": the kernel copied up its metadata only");
+    }
+
+    IOException withoutLowers = assertThrows(IOException.class, () -> diff(upper, null, TarWriter.TimePolicy.keep()));
+    assertTrue(withoutLowers.getMessage().contains("--lower") && withoutLowers.getMessage().contains("metacopy"),
+        withoutLowers.getMessage());
+
+    byte[] tar = diff(upper, List.of(middle, bottom), TarWriter.TimePolicy.keep());
+    Path layer = temp.resolve("layer");
+    LayerApply.builder().lowers(List.of(middle, bottom)).build().apply(new ByteArrayInputStream(tar), layer);
+    TreeListing actual;
+    try (KernelOverlay mount = KernelOverlay.mount("lowerdir=" + layer + ":" + middle + ":" + bottom
+        + ",metacopy=on", temp.resolve("again"))) {
+      actual = TreeListing.of(mount.path());
+    }
+    assertEquals(expected, actual, expected.diff(actual, "changed through the kernel", "diff applied"));
+    TarEntry sparse = entries(tar).stream().filter(e -> new String(e.name(), StandardCharsets.UTF_8)
+        .equals("d/sparse")).findFirst().orElseThrow();
+    assertTrue(sparse.sparseMap().isPresent() && sparse.storedSize() < 1 << 20,
+        "the lower file's hole stays a hole: " + sparse);
+  }
+
+  @Test
   void entriesAreSortedWithEachDirectorysContentsTogetherAndCarryNoOverlayXattrs() throws IOException {
     Path lower = LayerApplyTest.applyTo(temp.resolve("lower"), base());
     Path upper = LayerApplyTest.applyTo(temp.resolve("upper"), new LayerTar()
