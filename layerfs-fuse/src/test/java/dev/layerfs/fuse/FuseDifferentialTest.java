@@ -44,6 +44,11 @@ class FuseDifferentialTest {
     differential("redirect_dir=on").checkDefaultAcls(op -> true);
   }
 
+  @Test
+  void metadataOnlyCopyUp() throws Exception {
+    differential("metacopy=on").checkMetacopy(op -> true);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"redirect_dir=on", "redirect_dir=off", "userxattr"})
   void randomSequences(String options) throws Exception {
