@@ -85,7 +85,7 @@ final class Changes {
       if (source.hasConstIno()) {
         o.copyUp.markImpure(dir, o.lookups.path(dir));
       }
-      if (source.metacopy) {
+      if (source.isMetacopy()) {
         Rename.setRedirect(o, source, false, "link");
       }
       return new Creation(dir, name, source.type, null).link(source);
@@ -241,7 +241,7 @@ final class Changes {
       Node node = new Node(dir, name, source.type, source.lowers, true);
       node.ino = source.ino;
       node.metacopy = source.metacopy;
-      node.redirect = source.metacopy ? source.redirect : null;
+      node.redirect = source.isMetacopy() ? source.redirect : null;
       o.lookups.insert(dir, node);
       return node;
     }

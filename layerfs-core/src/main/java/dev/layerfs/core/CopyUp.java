@@ -60,7 +60,7 @@ final class CopyUp {
    * data when the caller needs it ({@link Data#ALL} or {@link Data#NONE}).
    */
   void ensureUpper(Node node, Data data) throws PosixException {
-    if (node.inUpper && (!node.metacopy || data == Data.UNLESS_METACOPY)) {
+    if (node.inUpper && (!node.isMetacopy() || data == Data.UNLESS_METACOPY)) {
       return;
     }
     if (node.dead) {
@@ -72,7 +72,7 @@ final class CopyUp {
       if (!node.inUpper) {
         copy(node, parent, data);
       }
-      if (node.inUpper && node.metacopy && data != Data.UNLESS_METACOPY) {
+      if (node.inUpper && node.isMetacopy() && data != Data.UNLESS_METACOPY) {
         copyUpData(node, data == Data.ALL);
       }
     }
@@ -97,7 +97,7 @@ final class CopyUp {
         node.ino = o.inodes.map(o.upper, upperIno);
       }
       node.hasOrigin = origin != null;
-      node.metacopy = meta;
+      node.metacopy = meta ? new Node.Metacopy() : null;
       node.inUpper = true;
       Posix.utimensat(parentFd, EMPTY, parentStat.atime(), parentStat.mtime(), Posix.AT_EMPTY_PATH);
     } finally {
@@ -213,7 +213,7 @@ final class CopyUp {
       Stat st = Posix.fstat(fd);
       synchronized (dataLocks[(int) (st.ino() & (dataLocks.length - 1))]) {
         if (OverlayXattrs.read(fd, EMPTY, o.xattrs.metacopy) == null) {
-          node.metacopy = false;
+          node.metacopy.dataCopiedUp = true;
           return;
         }
         byte[] capability = data && st.size() > 0 ? OverlayXattrs.read(fd, EMPTY, CAPABILITY) : null;
@@ -227,7 +227,7 @@ final class CopyUp {
           Xattrs.set(fd, EMPTY, CAPABILITY, capability, 0);
         }
         Xattrs.remove(fd, EMPTY, o.xattrs.metacopy);
-        node.metacopy = false;
+        node.metacopy.dataCopiedUp = true;
       }
     } finally {
       Posix.closeQuietly(fd);

@@ -242,7 +242,7 @@ final class Lookups {
     search.run(dir.lowers, redirect != null ? redirect : name);
     search.checkData(where);
     Node node = new Node(dir, name, Posix.S_IFREG, search.fileStack(), true);
-    node.metacopy = true;
+    node.metacopy = new Node.Metacopy();
     node.redirect = redirect;
     node.ino = node.hasConstIno() ? o.inodes.map(node.lowers[0].layer(), node.lowers[0].ino())
         : o.inodes.map(o.upper, st.ino());
@@ -347,14 +347,15 @@ final class Lookups {
 
   /**
    * Where a regular file's data is: the lower data file of a metacopy file, else its top object. A metacopy node
-   * may be stale when the file's data was copied up through another of its hard links: the upper file says.
+   * may be stale when the file's data was copied up through a hard link looked up on its own (links made through
+   * this overlay share the state): the upper file says.
    */
   Location data(Node node) throws PosixException {
     Lower data = node.lowerData();
     if (data != null && node.inUpper) {
       try (Layer.Location at = o.upper.locate(path(node))) {
         if (OverlayXattrs.read(at.dirfd(), at.name(), o.xattrs.metacopy) == null) {
-          node.metacopy = false;
+          node.metacopy.dataCopiedUp = true;
           data = null;
         }
       }

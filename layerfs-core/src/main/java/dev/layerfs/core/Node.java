@@ -38,10 +38,11 @@ public final class Node {
    */
   volatile byte[] redirect;
   /**
-   * An upper regular file that holds only metadata ({@code overlay.metacopy}): its data is still in the last of
-   * {@link #lowers}, until an open for writing or a truncation copies it up.
+   * For an upper regular file that holds only metadata ({@code overlay.metacopy}), whether its data is still in the
+   * last of {@link #lowers}, as an open for writing or a truncation copies it up; shared with the nodes of hard
+   * links made through this overlay, which share its upper inode. Null for any other node.
    */
-  volatile boolean metacopy;
+  volatile Metacopy metacopy;
   volatile boolean recentlyUsed;
   /** Every name in this directory's lower layers, once looked for often enough; see {@link LowerNames}. */
   volatile LowerNames lowerNames;
@@ -86,7 +87,13 @@ public final class Node {
    * then serve reads straight from the open file's descriptor, knowing no copy-up will replace it.
    */
   public boolean hasUpperData() {
-    return inUpper && !metacopy;
+    return inUpper && !isMetacopy();
+  }
+
+  /** True for an upper metacopy file whose data is still in a lower layer. */
+  boolean isMetacopy() {
+    Metacopy m = metacopy;
+    return m != null && !m.dataCopiedUp;
   }
 
   /**
@@ -94,7 +101,7 @@ public final class Node {
    * metacopy file, the kernel's {@code lowerdata}), else null.
    */
   Lower lowerData() {
-    if (type != Posix.S_IFREG || (inUpper ? !metacopy : lowers.length < 2)) {
+    if (type != Posix.S_IFREG || (inUpper ? !isMetacopy() : lowers.length < 2)) {
       return null;
     }
     return lowers[lowers.length - 1];
@@ -154,6 +161,11 @@ public final class Node {
   @Override
   public String toString() {
     return "Node[" + (name == null ? "/" : Names.printable(name)) + ", ino " + ino + "]";
+  }
+
+  /** The data state of an upper metacopy file: set once its data is copied up. */
+  static final class Metacopy {
+    volatile boolean dataCopiedUp;
   }
 
   /** One lower-layer object behind a node: where it is and what it was when found. */

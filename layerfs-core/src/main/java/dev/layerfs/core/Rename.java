@@ -78,10 +78,10 @@ final class Rename {
       o.copyUp.ensureUpper(dst, CopyUp.Data.UNLESS_METACOPY);
     }
     boolean sameDir = oldDir == newDir;
-    if (redirectSrc || src.metacopy) {
+    if (redirectSrc || src.isMetacopy()) {
       setRedirect(o, src, sameDir, "rename");
     }
-    if (redirectDst || (exchange && dst.metacopy)) {
+    if (redirectDst || (exchange && dst.isMetacopy())) {
       setRedirect(o, dst, sameDir, "rename");
     }
     if (!sameDir && src.hasConstIno()) {
