@@ -20,6 +20,10 @@ import java.lang.foreign.MemorySegment;
  * {@code copy_file_range} over the data regions only, so holes stay holes), then xattrs except the overlay's own,
  * the origin handle, mode, owner and last atime/mtime; the upper parent's times are restored afterwards.
  *
+ * <p>Under {@code metacopy=on} a regular file whose attributes, xattrs or names change is copied without its data
+ * (an empty {@code overlay.metacopy} and the size as a hole), and its data follows at the first open for writing or
+ * truncation, into the upper file in place.
+ *
  * <p>Each node's copy-up is serialized on the node; the data copy runs without the directory lock, which is taken
  * only for the final link or rename.
  */
@@ -200,8 +204,8 @@ final class CopyUp {
   }
 
   /**
-   * Copies a data copy-up of an upper metacopy file, in place as the kernel's {@code ovl_copy_up_meta_inode_data}
-   * does: the data regions, a sync, {@code security.capability} put back (a write clears it), and last the removal
+   * Copies the data of an upper metacopy file into it (with {@code data} false, for a truncation to zero, only
+   * ends its metacopy state), in place as the kernel's {@code ovl_copy_up_meta_inode_data} does: the data regions, a sync, {@code security.capability} put back (a write clears it), and last the removal
    * of {@code overlay.metacopy}, so a crash before the end leaves a metacopy file that is copied again. Not through
    * the work dir: the upper file has its name already, and readers that opened the lower data switch to it after.
    * Hard links of the file share one upper inode but not one node: the xattr, checked under a lock of the inode,

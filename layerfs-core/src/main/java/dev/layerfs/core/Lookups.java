@@ -635,7 +635,7 @@ final class Lookups {
 
     /** The lower objects of a non-directory: the top one and, for a metacopy file, the one with the data. */
     Lower[] fileStack() {
-      return data == null || data == file ? new Lower[] {file != null ? file : data} : new Lower[] {file, data};
+      return data == null || data == file ? new Lower[] {file} : new Lower[] {file, data};
     }
   }
 

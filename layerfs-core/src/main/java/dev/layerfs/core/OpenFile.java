@@ -115,12 +115,12 @@ public final class OpenFile implements AutoCloseable {
 
   /**
    * {@code fstat} of the open file, with the overlay's inode number; works after the name is removed. A metacopy
-   * file read from its lower data answers the attributes of its name (the data file has the old ones), and after
-   * a removal the data file's.
+   * file (upper, or in a lower layer) read from its lower data answers the attributes of its name (the data file
+   * has the old ones), and after a removal the data file's.
    */
   public Stat stat() throws PosixException {
     followCopyUp();
-    if (onLower && node.inUpper && !node.dead) {
+    if (onLower && node.lowerData() != null && !node.dead) {
       try {
         return overlay.getattr(node);
       } catch (PosixException e) {

@@ -397,9 +397,13 @@ public final class OverlayFileSystem implements RawFileSystem {
   public void open(Request request, int flags, OpenOut out) throws IOException {
     Entry entry = nodes.get(request.nodeId());
     OpenFile file;
+    boolean metadataOnly = entry.node.isUpper() && !entry.node.hasUpperData();
     try (CopyUps watch = watch(entry)) {
       file = overlay.open(entry.node, flags);
       watch.succeeded();
+    }
+    if (metadataOnly && entry.node.hasUpperData()) {
+      invalidate(entry, false); // copying a metacopy file's data changed its times and blocks
     }
     answerOpen(entry, file, out);
   }

@@ -222,7 +222,8 @@ public final class Differential {
 
   /**
    * Metadata-only copy-up ({@code metacopy=on}) of files in two lower layers: attribute, owner, time and xattr
-   * changes that copy up only metadata, reads through them, the data copy-up of a first write or truncation, a
+   * changes that copy up only metadata, reads through them, the data copy-up of a first open for writing (which
+   * changes the file's times even without a write) or truncation, a
    * rename (in the directory: a relative redirect; out of it: an absolute one) and a hard link (an absolute redirect)
    * of metacopy files before their data is copied up, and a removal; then each side's layers opened by the other.
    * The blocks of files are compared too: a metacopy file is a hole the size of its data. {@code supported} drops the
@@ -233,7 +234,7 @@ public final class Differential {
       Path top = lowers.get(0);
       Path bottom = lowers.get(1);
       java.util.Map<String, Character> bottomKinds = dataFiles(bottom, "f", "g", "d/h", "mv", "sp", "ln", "gone",
-          "trunc", "xa", "otrunc", "empty");
+          "trunc", "xa", "otrunc", "ow", "empty");
       Files.writeString(bottom.resolve("empty"), "");
       try (var channel = java.nio.channels.FileChannel.open(bottom.resolve("sp"),
           java.nio.file.StandardOpenOption.WRITE)) {
@@ -281,6 +282,9 @@ public final class Differential {
         new Op.RemoveXattr("xa", "user.note"),
         new Op.Chmod("otrunc", 0600),
         new Op.Write("otrunc", "new\n", true),
+        new Op.Chmod("ow", 0600),
+        new Op.Lstat("ow"),
+        new Op.Write("ow", "", false),
         new Op.Chown("d/i", 5, 6),
         new Op.Rename("d/i", "i", 0),
         new Op.List(""),
