@@ -50,7 +50,7 @@ class FuseDifferentialTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"redirect_dir=on", "redirect_dir=off", "userxattr"})
+  @ValueSource(strings = {"redirect_dir=on", "redirect_dir=off", "userxattr", "metacopy=on"})
   void randomSequences(String options) throws Exception {
     int runs = options.equals("redirect_dir=on") ? SEQUENCES : SEQUENCES / 3;
     differential(options).checkRandomSequences(runs, options.hashCode(), 7000, options.contains("userxattr"),
