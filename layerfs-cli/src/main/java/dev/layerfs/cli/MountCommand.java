@@ -39,7 +39,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "mount", description = {
     "Mounts layers as one merged view over FUSE, as 'mount -t overlay' does, and returns once it is live.",
     "Options: the kernel's (lowerdir=top:...:bottom, upperdir=, workdir=, ro, userxattr, redirect_dir=, xino=,"
-        + " volatile, index=off, metacopy=off, uuid=), FUSE's (allow_other, default_permissions, fsname=, subtype=),"
+        + " volatile, index=off, metacopy=on|off, uuid=), FUSE's (allow_other, default_permissions, fsname=, subtype=),"
         + " mount flags without effect here (nodev, nosuid, noatime, relatime, ...), and fuse-overlayfs's timeout=,"
         + " fsync=0|1; passthrough=upper|all chooses how lower files opened for reading are served."})
 final class MountCommand implements Callable<Integer> {

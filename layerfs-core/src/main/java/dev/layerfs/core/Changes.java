@@ -28,7 +28,7 @@ final class Changes {
   Node make(Node dir, byte[] name, int mode, long rdev, byte[] target, Caller caller, String call)
       throws PosixException {
     checkAbsent(dir, name, call);
-    o.copyUp.ensureUpper(dir, true);
+    o.copyUp.ensureUpper(dir, CopyUp.Data.ALL);
     dir.dirLock.writeLock().lock();
     try {
       checkAbsent(dir, name, call);
@@ -47,7 +47,7 @@ final class Changes {
       if (existing != null) {
         return openExisting(existing, flags);
       }
-      o.copyUp.ensureUpper(dir, true);
+      o.copyUp.ensureUpper(dir, CopyUp.Data.ALL);
     }
     dir.dirLock.writeLock().lock();
     try {
@@ -77,13 +77,16 @@ final class Changes {
     if (source.isDirectory()) {
       throw new PosixException(Errno.EPERM, "link", o.pathOf(source));
     }
-    o.copyUp.ensureUpper(source, true);
-    o.copyUp.ensureUpper(dir, true);
+    o.copyUp.ensureUpper(source, CopyUp.Data.UNLESS_METACOPY);
+    o.copyUp.ensureUpper(dir, CopyUp.Data.ALL);
     dir.dirLock.writeLock().lock();
     try {
       checkAbsent(dir, name, "link");
       if (source.hasConstIno()) {
         o.copyUp.markImpure(dir, o.lookups.path(dir));
+      }
+      if (source.isMetacopy()) {
+        Rename.setRedirect(o, source, false, "link");
       }
       return new Creation(dir, name, source.type, null).link(source);
     } finally {
@@ -237,6 +240,8 @@ final class Changes {
       }
       Node node = new Node(dir, name, source.type, source.lowers, true);
       node.ino = source.ino;
+      node.metacopy = source.metacopy;
+      node.redirect = source.isMetacopy() ? source.redirect : null;
       o.lookups.insert(dir, node);
       return node;
     }
@@ -339,7 +344,7 @@ final class Changes {
     if (directory && (lowerBelow || !target.isPureUpper())) {
       emptyDirectory(target, call);
     }
-    o.copyUp.ensureUpper(dir, true);
+    o.copyUp.ensureUpper(dir, CopyUp.Data.ALL);
     dir.dirLock.writeLock().lock();
     try {
       Node node = o.lookups.child(dir, name, call);
@@ -416,7 +421,8 @@ final class Changes {
     if (change.mode() != SetAttr.KEEP && node.type == Posix.S_IFLNK) {
       throw new PosixException(Errno.EOPNOTSUPP, "chmod", o.pathOf(node));
     }
-    o.copyUp.ensureUpper(node, change.size() != 0);
+    o.copyUp.ensureUpper(node, change.size() == SetAttr.KEEP ? CopyUp.Data.UNLESS_METACOPY
+        : change.size() == 0 ? CopyUp.Data.NONE : CopyUp.Data.ALL);
     onUpper(node, at -> applyAttributes(at, change));
     return o.lookups.attributes(node);
   }
@@ -445,7 +451,7 @@ final class Changes {
 
   void setxattr(Node node, String name, byte[] value, int flags) throws PosixException {
     checkUserXattrAllowed(node, name, "setxattr");
-    o.copyUp.ensureUpper(node, true);
+    o.copyUp.ensureUpper(node, CopyUp.Data.UNLESS_METACOPY);
     onUpper(node, at -> Xattrs.set(at.dirfd(), at.name(), o.xattrs.toReal(name), value, flags));
   }
 
@@ -482,7 +488,7 @@ final class Changes {
     if (present == null) {
       throw new PosixException(Errno.ENODATA, "removexattr " + name, o.pathOf(node));
     }
-    o.copyUp.ensureUpper(node, true);
+    o.copyUp.ensureUpper(node, CopyUp.Data.UNLESS_METACOPY);
     onUpper(node, at -> Xattrs.remove(at.dirfd(), at.name(), real));
   }
 }

@@ -20,6 +20,10 @@ import java.lang.foreign.MemorySegment;
  * {@code copy_file_range} over the data regions only, so holes stay holes), then xattrs except the overlay's own,
  * the origin handle, mode, owner and last atime/mtime; the upper parent's times are restored afterwards.
  *
+ * <p>Under {@code metacopy=on} a regular file whose attributes, xattrs or names change is copied without its data
+ * (an empty {@code overlay.metacopy} and the size as a hole), and its data follows at the first open for writing or
+ * truncation, into the upper file in place.
+ *
  * <p>Each node's copy-up is serialized on the node; the data copy runs without the directory lock, which is taken
  * only for the final link or rename.
  */
@@ -28,31 +32,57 @@ final class CopyUp {
   private static final byte[] EMPTY = new byte[0];
 
   private static final byte[] NULL_UUID = new byte[16];
+  private static final String CAPABILITY = "security.capability";
+
+  /** Locks of data copy-ups by upper inode number, so hard links of one metacopy file copy its data once. */
+  private final Object[] dataLocks = new Object[64];
 
   private final Overlay o;
 
   CopyUp(Overlay overlay) {
     this.o = overlay;
+    for (int i = 0; i < dataLocks.length; i++) {
+      dataLocks[i] = new Object();
+    }
   }
 
-  /** Makes sure {@code node} has an upper copy; with {@code data} false a regular file is copied empty (O_TRUNC). */
-  void ensureUpper(Node node, boolean data) throws PosixException {
-    if (node.inUpper) {
+  /** What a copy-up of a regular file must bring into the upper layer besides its metadata. */
+  enum Data {
+    /** Its data: the caller writes to it. */
+    ALL,
+    /** Nothing: the caller truncates it to zero ({@code O_TRUNC}, {@code truncate(f, 0)}). */
+    NONE,
+    /**
+     * Its data unless {@code metacopy=on}, which copies only the metadata: the caller changes attributes, xattrs
+     * or names (the kernel's {@code ovl_need_meta_copy_up}).
+     */
+    UNLESS_METACOPY
+  }
+
+  /**
+   * Makes sure {@code node} has an upper copy holding what {@code data} asks for: an upper metacopy file gets its
+   * data when the caller needs it ({@link Data#ALL} or {@link Data#NONE}).
+   */
+  void ensureUpper(Node node, Data data) throws PosixException {
+    if (node.inUpper && (!node.isMetacopy() || data == Data.UNLESS_METACOPY)) {
       return;
     }
     if (node.dead) {
       throw new PosixException(Errno.ENOENT, "copy-up", node.toString(), "the name was removed");
     }
     Node parent = node.parent;
-    ensureUpper(parent, true);
+    ensureUpper(parent, Data.ALL);
     synchronized (node) {
       if (!node.inUpper) {
         copy(node, parent, data);
       }
+      if (node.inUpper && node.isMetacopy() && data != Data.UNLESS_METACOPY) {
+        copyUpData(node, data == Data.ALL);
+      }
     }
   }
 
-  private void copy(Node node, Node parent, boolean data) throws PosixException {
+  private void copy(Node node, Node parent, Data data) throws PosixException {
     Lower src = node.lowers[0];
     Stat st = src.layer().stat(src.path());
     byte[] parentPath = o.lookups.path(parent);
@@ -61,8 +91,9 @@ final class CopyUp {
     markImpure(parent, parentPath);
     int parentFd = o.upper.open(parentPath, Posix.O_PATH | Posix.O_DIRECTORY, 0);
     try {
-      long upperIno = st.isRegularFile() ? copyRegular(node, parent, parentFd, src, st, origin, data)
-          : copyOther(node, parent, parentFd, src, st, origin);
+      boolean meta = st.isRegularFile() && data == Data.UNLESS_METACOPY && o.options.metacopy();
+      Copy what = new Copy(node, src, st, origin, data != Data.NONE, meta);
+      long upperIno = st.isRegularFile() ? copyRegular(parent, parentFd, what) : copyOther(parent, parentFd, what);
       if (upperIno < 0) {
         return;
       }
@@ -70,6 +101,7 @@ final class CopyUp {
         node.ino = o.inodes.map(o.upper, upperIno);
       }
       node.hasOrigin = origin != null;
+      node.metacopy = meta ? new Node.Metacopy() : null;
       node.inUpper = true;
       Posix.utimensat(parentFd, EMPTY, parentStat.atime(), parentStat.mtime(), Posix.AT_EMPTY_PATH);
     } finally {
@@ -78,40 +110,57 @@ final class CopyUp {
   }
 
   /**
+   * One object to copy: the node, its top lower object and that object's stat, the origin to record (or null), and
+   * for a regular file whether its data goes along or, for a metadata-only copy, only its size.
+   */
+  private record Copy(Node node, Lower src, Stat st, byte[] origin, boolean data, boolean meta) {}
+
+  /**
    * Answers the upper inode (0 when the node keeps its inode number, from its origin or as a directory), or -1
    * when the name was removed meanwhile and the copy was dropped.
    */
-  private long copyRegular(Node node, Node parent, int parentFd, Lower src, Stat st, byte[] origin, boolean data)
-      throws PosixException {
-    int tmp = o.work.openTmpfile(st.mode() & 07777);
+  private long copyRegular(Node parent, int parentFd, Copy c) throws PosixException {
+    int tmp = o.work.openTmpfile(c.st.mode() & 07777);
     if (tmp < 0) {
-      return copyOther(node, parent, parentFd, src, st, origin);
+      return copyOther(parent, parentFd, c);
     }
     try {
-      if (data) {
-        copyData(src, st, tmp);
-      }
-      copyMetadata(src, st, tmp, EMPTY, origin);
-      if (data && st.size() > 0 && !o.options.volatileWrites()) {
-        Posix.fsync(tmp);
-      }
+      fillRegular(c, tmp);
+      copyMetadata(c, tmp, EMPTY);
       parent.dirLock.writeLock().lock();
       try {
-        if (node.dead) {
+        if (c.node.dead) {
           return -1;
         }
-        WorkDir.linkTmpfile(tmp, parentFd, node.name);
+        WorkDir.linkTmpfile(tmp, parentFd, c.node.name);
       } finally {
         parent.dirLock.writeLock().unlock();
       }
-      return origin != null ? 0 : Posix.fstat(tmp).ino();
+      return c.origin != null ? 0 : Posix.fstat(tmp).ino();
     } finally {
       Posix.closeQuietly(tmp);
     }
   }
 
-  private long copyOther(Node node, Node parent, int parentFd, Lower src, Stat st, byte[] origin)
-      throws PosixException {
+  /**
+   * The data of a new upper regular file: copied and synced, or for a metadata-only copy just its size, as a hole
+   * (the kernel's {@code ovl_set_size}).
+   */
+  private void fillRegular(Copy c, int fd) throws PosixException {
+    if (c.meta) {
+      Posix.ftruncate(fd, c.st.size());
+    } else if (c.data) {
+      copyData(c.node, fd);
+      if (c.st.size() > 0 && !o.options.volatileWrites()) {
+        Posix.fsync(fd);
+      }
+    }
+  }
+
+  private long copyOther(Node parent, int parentFd, Copy c) throws PosixException {
+    Node node = c.node;
+    Lower src = c.src;
+    Stat st = c.st;
     byte[] tmp = o.work.tempName();
     int wd = o.work.fd;
     try {
@@ -121,17 +170,14 @@ final class CopyUp {
         case Posix.S_IFREG -> {
           int fd = Posix.openat(wd, tmp, Posix.O_CREAT | Posix.O_EXCL | Posix.O_RDWR, 0);
           try {
-            copyData(src, st, fd);
-            if (st.size() > 0 && !o.options.volatileWrites()) {
-              Posix.fsync(fd);
-            }
+            fillRegular(c, fd);
           } finally {
             Posix.closeQuietly(fd);
           }
         }
         default -> Posix.mknodat(wd, tmp, st.type(), st.rdev());
       }
-      copyMetadata(src, st, wd, tmp, origin);
+      copyMetadata(c, wd, tmp);
       parent.dirLock.writeLock().lock();
       try {
         if (node.dead) {
@@ -142,7 +188,7 @@ final class CopyUp {
       } finally {
         parent.dirLock.writeLock().unlock();
       }
-      return origin != null || node.isDirectory() ? 0 : Posix.lstatat(parentFd, node.name).ino();
+      return c.origin != null || node.isDirectory() ? 0 : Posix.lstatat(parentFd, node.name).ino();
     } catch (PosixException e) {
       removeQuietly(tmp);
       throw e;
@@ -158,10 +204,48 @@ final class CopyUp {
   }
 
   /**
-   * Copies the data regions of a lower file; the holes between them stay holes. A file with as many blocks as
-   * bytes has no holes, and is copied without asking where they are.
+   * Copies the data of an upper metacopy file into it (with {@code data} false, for a truncation to zero, only
+   * ends its metacopy state), in place as the kernel's {@code ovl_copy_up_meta_inode_data} does: the data regions, a sync, {@code security.capability} put back (a write clears it), and last the removal
+   * of {@code overlay.metacopy}, so a crash before the end leaves a metacopy file that is copied again. Not through
+   * the work dir: the upper file has its name already, and readers that opened the lower data switch to it after.
+   * Hard links of the file share one upper inode but not one node: the xattr, checked under a lock of the inode,
+   * says whether another link did it already.
    */
-  private void copyData(Lower src, Stat st, int out) throws PosixException {
+  private void copyUpData(Node node, boolean data) throws PosixException {
+    int fd = o.lookups.onTop(node, at -> at.layer().open(at.path(), Posix.O_WRONLY | Posix.O_NOFOLLOW, 0));
+    try {
+      Stat st = Posix.fstat(fd);
+      synchronized (dataLocks[(int) (st.ino() & (dataLocks.length - 1))]) {
+        if (OverlayXattrs.read(fd, EMPTY, o.xattrs.metacopy) == null) {
+          node.metacopy.dataCopiedUp = true;
+          return;
+        }
+        byte[] capability = data && st.size() > 0 ? OverlayXattrs.read(fd, EMPTY, CAPABILITY) : null;
+        if (data && st.size() > 0) {
+          copyData(node, fd);
+          if (!o.options.volatileWrites()) {
+            Posix.fsync(fd);
+          }
+        }
+        if (capability != null) {
+          Xattrs.set(fd, EMPTY, CAPABILITY, capability, 0);
+        }
+        Xattrs.remove(fd, EMPTY, o.xattrs.metacopy);
+        node.metacopy.dataCopiedUp = true;
+      }
+    } finally {
+      Posix.closeQuietly(fd);
+    }
+  }
+
+  /**
+   * Copies the data regions of a node's lower data file (the top lower one, or the one below a metacopy file); the
+   * holes between them stay holes. A file with as many blocks as bytes has no holes, and is copied without asking
+   * where they are.
+   */
+  private void copyData(Node node, int out) throws PosixException {
+    Lower src = node.lowerData() != null ? node.lowerData() : node.lowers[0];
+    Stat st = src.layer().stat(src.path());
     long size = st.size();
     if (size == 0) {
       return;
@@ -269,17 +353,21 @@ final class CopyUp {
    * Xattrs, origin, mode, owner, times, in the kernel's order; {@code name} empty means the descriptor itself.
    * Without privilege, owners and privileged xattrs that cannot be set are left as the process makes them.
    */
-  private void copyMetadata(Lower src, Stat st, int dirfd, byte[] name, byte[] origin) throws PosixException {
-    copyXattrs(src, dirfd, name);
-    if (origin != null) {
+  private void copyMetadata(Copy c, int dirfd, byte[] name) throws PosixException {
+    Stat st = c.st;
+    copyXattrs(c.src, dirfd, name);
+    if (c.origin != null) {
       try {
-        Xattrs.set(dirfd, name, o.xattrs.origin, origin, 0);
+        Xattrs.set(dirfd, name, o.xattrs.origin, c.origin, 0);
       } catch (PosixException e) {
         if (e.errno() != Errno.EPERM) {
           throw e;
         }
         // user.overlay.origin cannot go on a symlink or device node; the kernel does without it too.
       }
+    }
+    if (c.meta) {
+      Xattrs.set(dirfd, name, o.xattrs.metacopy, EMPTY, 0);
     }
     if (!st.isSymlink()) {
       if (name.length == 0) {

@@ -152,8 +152,11 @@ final class Lookups {
         search.run(dir.lowers, redirect != null ? redirect : name);
       }
     }
-    if (search.nonDirectory != null) {
-      return new Resolved(search.nonDirectory, search.top);
+    if (search.file != null) {
+      search.checkData("/" + Names.printable(path));
+      Node node = new Node(dir, name, search.top.type(), search.fileStack(), false);
+      node.ino = o.inodes.map(search.file.layer(), search.file.ino());
+      return new Resolved(node, search.top);
     }
     Lower[] found = search.dirs.toArray(new Lower[0]);
     if (upperStat == null) {
@@ -193,16 +196,68 @@ final class Lookups {
     return marks.redirect();
   }
 
-  /** An upper non-directory: its inode number is its origin's when the origin can still be found. */
+  /**
+   * An upper non-directory: its inode number is its origin's when the origin can still be found. A regular file's
+   * marks are read with one {@code listxattr} in the common case, since a metacopy file needs three of them.
+   */
   private Node upperNonDirectory(Node dir, byte[] name, byte[] path, Stat st) throws PosixException {
     byte[] originValue;
     try (Layer.Location at = o.upper.locate(path)) {
-      originValue = OverlayXattrs.read(at.dirfd(), at.name(), o.xattrs.origin);
+      if (!st.isRegularFile()) {
+        originValue = OverlayXattrs.read(at.dirfd(), at.name(), o.xattrs.origin);
+      } else {
+        List<String> names = listXattrs(at);
+        originValue = names.contains(o.xattrs.origin)
+            ? OverlayXattrs.read(at.dirfd(), at.name(), o.xattrs.origin) : null;
+        byte[] metacopy = names.contains(o.xattrs.metacopy)
+            ? OverlayXattrs.read(at.dirfd(), at.name(), o.xattrs.metacopy) : null;
+        if (metacopy != null) {
+          byte[] redirect = names.contains(o.xattrs.redirect)
+              ? OverlayXattrs.read(at.dirfd(), at.name(), o.xattrs.redirect) : null;
+          return upperMetacopy(dir, name, path, st, metacopy, redirect);
+        }
+      }
     }
     Lower origin = originValue == null || originValue.length == 0 ? null : findOrigin(dir, name, originValue);
     Node node = new Node(dir, name, st.type(), origin == null ? new Lower[0] : new Lower[] {origin}, true);
     node.ino = node.hasConstIno() ? o.inodes.map(origin.layer(), origin.ino()) : o.inodes.map(o.upper, st.ino());
     return node;
+  }
+
+  /**
+   * An upper metacopy file: its data is found as the kernel's {@code ovl_lookup} finds it, by looking the name (or
+   * the file's redirect) up in the lower layers and following lower metacopy files down to a file with data; the
+   * origin handle plays no part. No data below is EIO.
+   */
+  private Node upperMetacopy(Node dir, byte[] name, byte[] path, Stat st, byte[] metacopy, byte[] redirect)
+      throws PosixException {
+    String where = "/" + Names.printable(path);
+    OverlayXattrs.checkMetacopy(metacopy, where);
+    if (redirect != null) {
+      DirMarks.checkRedirect(redirect, o.upper, path);
+    }
+    LowerSearch search = new LowerSearch(dir, name, false);
+    search.followingMetacopy = true;
+    search.followingRedirect = redirect != null;
+    search.run(dir.lowers, redirect != null ? redirect : name);
+    search.checkData(where);
+    Node node = new Node(dir, name, Posix.S_IFREG, search.fileStack(), true);
+    node.metacopy = new Node.Metacopy();
+    node.redirect = redirect;
+    node.ino = node.hasConstIno() ? o.inodes.map(node.lowers[0].layer(), node.lowers[0].ino())
+        : o.inodes.map(o.upper, st.ino());
+    return node;
+  }
+
+  private static List<String> listXattrs(Layer.Location at) throws PosixException {
+    try {
+      return Xattrs.list(at.dirfd(), at.name());
+    } catch (PosixException e) {
+      if (e.errno() != Errno.EOPNOTSUPP) {
+        throw e;
+      }
+      return List.of();
+    }
   }
 
   /**
@@ -266,9 +321,16 @@ final class Lookups {
     return attributes(node, onTop(node, at -> at.layer().stat(at.path())));
   }
 
-  /** The overlay's attributes of a node from its top object's stat: the overlay's device and inode number. */
-  private Stat attributes(Node node, Stat st) {
+  /**
+   * The overlay's attributes of a node from its top object's stat: the overlay's device and inode number, and for
+   * a metacopy file the blocks its data takes, as the kernel's {@code ovl_getattr} reports.
+   */
+  private Stat attributes(Node node, Stat st) throws PosixException {
     Stat mapped = st.withDevIno(o.upper != null ? o.upper.dev : o.lowers[0].dev, node.ino);
+    Lower data = node.lowerData();
+    if (data != null) {
+      mapped = mapped.withBlocks(data.layer().stat(data.path()).blocks());
+    }
     boolean merged = node.isDirectory() && (node.inUpper ? node.lowers.length > 0 : node.lowers.length > 1);
     return merged ? mapped.withNlink(1) : mapped;
   }
@@ -283,6 +345,24 @@ final class Lookups {
     return new Location(lower.layer(), lower.path());
   }
 
+  /**
+   * Where a regular file's data is: the lower data file of a metacopy file, else its top object. A metacopy node
+   * may be stale when the file's data was copied up through a hard link looked up on its own (links made through
+   * this overlay share the state): the upper file says.
+   */
+  Location data(Node node) throws PosixException {
+    Lower data = node.lowerData();
+    if (data != null && node.inUpper) {
+      try (Layer.Location at = o.upper.locate(path(node))) {
+        if (OverlayXattrs.read(at.dirfd(), at.name(), o.xattrs.metacopy) == null) {
+          node.metacopy.dataCopiedUp = true;
+          data = null;
+        }
+      }
+    }
+    return data != null ? new Location(data.layer(), data.path()) : top(node);
+  }
+
   /** A call on the real object behind a node. */
   interface OnTop<T> {
     T call(Location at) throws PosixException;
@@ -294,13 +374,22 @@ final class Lookups {
    * the whiteout that replaces it or a file created after it.
    */
   <T> T onTop(Node node, OnTop<T> call) throws PosixException {
+    return guarded(node, false, call);
+  }
+
+  /** Like {@link #onTop}, on the object that holds a regular file's data ({@link #data}). */
+  <T> T onData(Node node, OnTop<T> call) throws PosixException {
+    return guarded(node, true, call);
+  }
+
+  private <T> T guarded(Node node, boolean data, OnTop<T> call) throws PosixException {
     Node parent = node.parent;
     if (parent == null) {
       return call.call(top(node));
     }
     parent.dirLock.readLock().lock();
     try {
-      return call.call(top(node));
+      return call.call(data ? data(node) : top(node));
     } finally {
       parent.dirLock.readLock().unlock();
     }
@@ -360,11 +449,23 @@ final class Lookups {
     final Node dir;
     final byte[] name;
     final boolean upperIsDirectory;
-    Node nonDirectory;
+    /** The topmost lower non-directory found (the kernel's first lower, whose inode number a file keeps). */
+    Lower file;
+    /** The file holding the data, when the walk followed a metacopy file down to it. */
+    Lower data;
     /** The stat of the topmost object found: the non-directory, or the first directory of the stack. */
     Stat top;
+    /** The walk goes on below a metacopy file for its data; a metacopy=off overlay refuses to (EPERM). */
+    boolean followingMetacopy;
+    /** A metacopy file's redirect is being followed; redirect_dir=nofollow refuses to (EPERM). */
+    boolean followingRedirect;
     private boolean stopAll;
     private boolean stopAfterLayer;
+    /** Where the walk is: the name looked for (a path from the root after an absolute redirect) in which layers. */
+    private boolean absolute;
+    private byte[] target;
+    private Lower[] stack;
+    private int i;
 
     LowerSearch(Node dir, byte[] name, boolean upperIsDirectory) {
       this.dir = dir;
@@ -373,11 +474,12 @@ final class Lookups {
     }
 
     void run(Lower[] parentStack, byte[] lookupName) throws PosixException {
-      boolean absolute = lookupName.length > 0 && lookupName[0] == '/';
-      byte[] target = absolute ? Arrays.copyOfRange(lookupName, 1, lookupName.length) : lookupName;
-      Lower[] stack = absolute ? o.root.lowers : parentStack;
-      int i = 0;
+      absolute = lookupName.length > 0 && lookupName[0] == '/';
+      target = absolute ? Arrays.copyOfRange(lookupName, 1, lookupName.length) : lookupName;
+      stack = absolute ? o.root.lowers : parentStack;
+      i = 0;
       while (i < stack.length) {
+        checkFollowing();
         Lower base = stack[i];
         Layer layer = base.layer();
         byte[] path = absolute ? target : Names.join(base.path(), target);
@@ -408,11 +510,32 @@ final class Lookups {
         if (top == null) {
           top = st;
         }
-        if (!st.isDirectory()) {
-          if (!upperIsDirectory && dirs.isEmpty()) {
-            nonDirectory = lowerNonDirectory(layer, path, st);
-          }
+        if (followingMetacopy && !st.isRegularFile()) {
           return;
+        }
+        if (!st.isDirectory()) {
+          if (upperIsDirectory || !dirs.isEmpty()) {
+            return;
+          }
+          Lower found = new Lower(layer, path, st.ino(), st.nlink(), false);
+          if (file == null) {
+            file = found;
+          }
+          byte[] redirect = st.isRegularFile() ? metacopyRedirect(layer, path) : null;
+          if (redirect == null) {
+            if (followingMetacopy) {
+              data = found;
+            }
+            return;
+          }
+          followingMetacopy = true;
+          if (redirect.length == 0) {
+            i++;
+            continue;
+          }
+          followingRedirect = true;
+          redirectBelow(layer, redirect);
+          continue;
         }
         DirMarks marks = DirMarks.read(o, layer, path);
         dirs.add(new Lower(layer, path, st.ino(), st.nlink(), marks.xwhiteouts()));
@@ -422,15 +545,25 @@ final class Lookups {
         }
         byte[] redirect = marks.redirect();
         if (redirect != null && o.options.redirectDir().follows()) {
-          if (redirect[0] == '/') {
-            absolute = true;
-            target = Arrays.copyOfRange(redirect, 1, redirect.length);
-            stack = o.root.lowers;
-            i = layer.index;
-            continue;
-          }
-          target = absolute ? replaceLast(target, redirect) : redirect;
+          redirectBelow(layer, redirect);
+          continue;
         }
+        i++;
+      }
+    }
+
+    /**
+     * Goes on in the layers below {@code layer} at a redirect: an absolute one from the root's lower directories, a
+     * relative one as a new last name.
+     */
+    private void redirectBelow(Layer layer, byte[] redirect) {
+      if (redirect[0] == '/') {
+        absolute = true;
+        target = Arrays.copyOfRange(redirect, 1, redirect.length);
+        stack = o.root.lowers;
+        i = layer.index;
+      } else {
+        target = absolute ? replaceLast(target, redirect) : redirect;
         i++;
       }
     }
@@ -461,11 +594,48 @@ final class Lookups {
       return true;
     }
 
-    private Node lowerNonDirectory(Layer layer, byte[] path, Stat st) {
-      Node node = new Node(dir, name, st.type(), new Lower[] {new Lower(layer, path, st.ino(), st.nlink(), false)},
-          false);
-      node.ino = o.inodes.map(layer, st.ino());
-      return node;
+    /**
+     * Null for a file with its own data; for a metacopy file its redirect, or an empty name when it has none (the
+     * walk then looks for the same name below).
+     */
+    private byte[] metacopyRedirect(Layer layer, byte[] path) throws PosixException {
+      try (Layer.Location at = layer.locate(path)) {
+        byte[] metacopy = OverlayXattrs.read(at.dirfd(), at.name(), o.xattrs.metacopy);
+        if (metacopy == null) {
+          return null;
+        }
+        OverlayXattrs.checkMetacopy(metacopy, layer + "/" + Names.printable(path));
+        byte[] redirect = OverlayXattrs.read(at.dirfd(), at.name(), o.xattrs.redirect);
+        if (redirect == null) {
+          return new byte[0];
+        }
+        DirMarks.checkRedirect(redirect, layer, path);
+        return redirect;
+      }
+    }
+
+    /** The kernel refuses to look further below a metacopy file or through its redirect unless the options allow. */
+    private void checkFollowing() throws PosixException {
+      String where = "/" + Names.printable(Names.join(path(dir), name));
+      if (followingMetacopy && !o.options.metacopy()) {
+        throw new PosixException(Errno.EPERM, "lookup", where, "refusing to follow metacopy origin (metacopy=off)");
+      }
+      if (followingRedirect && !o.options.redirectDir().follows()) {
+        throw new PosixException(Errno.EPERM, "lookup", where, "refusing to follow redirect (redirect_dir="
+            + o.options.redirectDir().name().toLowerCase(java.util.Locale.ROOT) + ")");
+      }
+    }
+
+    /** A metacopy file whose data was not found is EIO, as in the kernel. */
+    void checkData(String where) throws PosixException {
+      if (followingMetacopy && data == null) {
+        throw new PosixException(Errno.EIO, "lookup", where, "metacopy with no lower data found");
+      }
+    }
+
+    /** The lower objects of a non-directory: the top one and, for a metacopy file, the one with the data. */
+    Lower[] fileStack() {
+      return data == null || data == file ? new Lower[] {file} : new Lower[] {file, data};
     }
   }
 
@@ -509,13 +679,19 @@ final class Lookups {
         }
         byte[] opaque = names.contains(x.opaque) ? OverlayXattrs.read(at.dirfd(), at.name(), x.opaque) : null;
         byte[] redirect = names.contains(x.redirect) ? OverlayXattrs.read(at.dirfd(), at.name(), x.redirect) : null;
-        if (redirect != null && !validRedirect(redirect)) {
-          throw new PosixException(Errno.EINVAL, "lookup", layer + "/" + Names.printable(path),
-              "invalid redirect '" + Names.printable(redirect) + "'");
+        if (redirect != null) {
+          checkRedirect(redirect, layer, path);
         }
         boolean xwhiteouts = !layer.isUpper() && opaque != null && opaque.length == 1 && opaque[0] == 'x';
         return new DirMarks(OverlayXattrs.isYes(opaque) || ociOpaque, xwhiteouts, redirect,
             names.contains(x.impure), names.contains(x.origin));
+      }
+    }
+
+    static void checkRedirect(byte[] redirect, Layer layer, byte[] path) throws PosixException {
+      if (!validRedirect(redirect)) {
+        throw new PosixException(Errno.EINVAL, "lookup", layer + "/" + Names.printable(path),
+            "invalid redirect '" + Names.printable(redirect) + "'");
       }
     }
 

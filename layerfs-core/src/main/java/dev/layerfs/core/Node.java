@@ -32,8 +32,17 @@ public final class Node {
   volatile boolean impure;
   /** The upper directory records an origin: the kernel then always reads it merged, hiding whiteouts. */
   volatile boolean hasOrigin;
-  /** This directory's {@code overlay.redirect} value (a name, or an absolute path), or null. */
+  /**
+   * This object's {@code overlay.redirect} value (a name, or an absolute path), or null: a renamed directory's, or a
+   * renamed or linked metacopy file's, where the lower objects behind it are.
+   */
   volatile byte[] redirect;
+  /**
+   * For an upper regular file that holds only metadata ({@code overlay.metacopy}), whether its data is still in the
+   * last of {@link #lowers}, as an open for writing or a truncation copies it up; shared with the nodes of hard
+   * links made through this overlay, which share its upper inode. Null for any other node.
+   */
+  volatile Metacopy metacopy;
   volatile boolean recentlyUsed;
   /** Every name in this directory's lower layers, once looked for often enough; see {@link LowerNames}. */
   volatile LowerNames lowerNames;
@@ -71,6 +80,31 @@ public final class Node {
   /** True when the object has a copy in the upper layer (created there or copied up). */
   public boolean isUpper() {
     return inUpper;
+  }
+
+  /**
+   * True when the object's data is in the upper layer: an upper object other than a metacopy file. A frontend may
+   * then serve reads straight from the open file's descriptor, knowing no copy-up will replace it.
+   */
+  public boolean hasUpperData() {
+    return inUpper && !isMetacopy();
+  }
+
+  /** True for an upper metacopy file whose data is still in a lower layer. */
+  boolean isMetacopy() {
+    Metacopy m = metacopy;
+    return m != null && !m.dataCopiedUp;
+  }
+
+  /**
+   * The lower file that holds a regular file's data when the top object holds only metadata (an upper or lower
+   * metacopy file, the kernel's {@code lowerdata}), else null.
+   */
+  Lower lowerData() {
+    if (type != Posix.S_IFREG || (inUpper ? !isMetacopy() : lowers.length < 2)) {
+      return null;
+    }
+    return lowers[lowers.length - 1];
   }
 
   /** True when the object exists in some lower layer below its upper copy, or only there. */
@@ -127,6 +161,11 @@ public final class Node {
   @Override
   public String toString() {
     return "Node[" + (name == null ? "/" : Names.printable(name)) + ", ino " + ino + "]";
+  }
+
+  /** The data state of an upper metacopy file: set once its data is copied up. */
+  static final class Metacopy {
+    volatile boolean dataCopiedUp;
   }
 
   /** One lower-layer object behind a node: where it is and what it was when found. */

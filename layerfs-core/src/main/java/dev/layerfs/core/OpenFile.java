@@ -11,7 +11,8 @@ import java.lang.foreign.MemorySegment;
  * it without any lock or lookup.
  *
  * <p>A file opened read-only from a lower layer switches to the upper copy when another opener copies it up, as
- * the kernel's overlay does since 4.19, so no reader sees stale data.
+ * the kernel's overlay does since 4.19, so no reader sees stale data. A metacopy file is read from its lower data
+ * file until its data is copied up, and then switches the same way.
  */
 public final class OpenFile implements AutoCloseable {
   private static final int REAL_FLAGS = Posix.O_ACCMODE | Posix.O_APPEND | Posix.O_TRUNC | Posix.O_DSYNC
@@ -44,10 +45,10 @@ public final class OpenFile implements AutoCloseable {
   /** Opens the top copy; a regular file opened for writing or truncation is copied up first. */
   static OpenFile open(Overlay o, Node node, int flags) throws PosixException {
     if (node.type == Posix.S_IFREG && writes(flags)) {
-      o.copyUp.ensureUpper(node, (flags & Posix.O_TRUNC) == 0);
+      o.copyUp.ensureUpper(node, (flags & Posix.O_TRUNC) == 0 ? CopyUp.Data.ALL : CopyUp.Data.NONE);
     }
     int real = flags & REAL_FLAGS;
-    return o.lookups.onTop(node, at -> {
+    return o.lookups.onData(node, at -> {
       boolean lower = !at.layer().isUpper();
       return new OpenFile(o, node, openReal(at, real, lower), flags, lower, null);
     });
@@ -112,9 +113,22 @@ public final class OpenFile implements AutoCloseable {
     return Posix.pwrite(fd, from, offset);
   }
 
-  /** {@code fstat} of the open file, with the overlay's inode number; works after the name is removed. */
+  /**
+   * {@code fstat} of the open file, with the overlay's inode number; works after the name is removed. A metacopy
+   * file (upper, or in a lower layer) read from its lower data answers the attributes of its name (the data file
+   * has the old ones), and after a removal the data file's.
+   */
   public Stat stat() throws PosixException {
     followCopyUp();
+    if (onLower && node.lowerData() != null && !node.dead) {
+      try {
+        return overlay.getattr(node);
+      } catch (PosixException e) {
+        if (e.errno() != Errno.ENOENT) {
+          throw e;
+        }
+      }
+    }
     Stat st = Posix.fstat(fd);
     return st.withDevIno(overlay.upper != null ? overlay.upper.dev : st.dev(), node.ino);
   }
@@ -146,11 +160,11 @@ public final class OpenFile implements AutoCloseable {
   }
 
   private void followCopyUp() throws PosixException {
-    if (!onLower || !node.inUpper) {
+    if (!onLower || !node.hasUpperData()) {
       return;
     }
     synchronized (this) {
-      if (onLower && node.inUpper) {
+      if (onLower && node.hasUpperData()) {
         int upperFd = overlay.readLocked(() -> overlay.lookups.onTop(node,
             at -> openReal(at, flags & REAL_FLAGS & ~Posix.O_TRUNC, false)));
         retiredFd = fd;

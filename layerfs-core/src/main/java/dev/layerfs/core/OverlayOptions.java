@@ -64,6 +64,7 @@ public final class OverlayOptions {
   private final Xino xino;
   private final boolean volatileWrites;
   private final Uuid uuid;
+  private final boolean metacopy;
 
   private OverlayOptions(Builder b) {
     this.lowerDirs = List.copyOf(b.lowerDirs);
@@ -76,6 +77,7 @@ public final class OverlayOptions {
     this.xino = b.xino;
     this.volatileWrites = b.volatileWrites;
     this.uuid = b.uuid;
+    this.metacopy = b.metacopy;
   }
 
   public static Builder builder() {
@@ -205,6 +207,15 @@ public final class OverlayOptions {
     return uuid;
   }
 
+  /**
+   * True when a change to a lower regular file's metadata copies up only the metadata (the kernel's
+   * {@code metacopy=on}): the upper file is sparse, marked {@code overlay.metacopy}, and reads go to the lower data
+   * until the first open for writing or truncation.
+   */
+  public boolean metacopy() {
+    return metacopy;
+  }
+
   /** The kernel option string for these options, with paths escaped; usable with {@code mount -t overlay}. */
   public String toOptionString() {
     StringBuilder s = new StringBuilder("lowerdir=");
@@ -227,6 +238,9 @@ public final class OverlayOptions {
     if (uuid != Uuid.AUTO) {
       s.append(",uuid=").append(uuid.name().toLowerCase(java.util.Locale.ROOT));
     }
+    if (metacopy) {
+      s.append(",metacopy=on");
+    }
     return s.toString();
   }
 
@@ -246,6 +260,8 @@ public final class OverlayOptions {
     private Xino xino = Xino.AUTO;
     private boolean volatileWrites;
     private Uuid uuid = Uuid.AUTO;
+    /** Null until given: the kernel resolves conflicts differently for options given and defaults. */
+    private Boolean metacopy;
 
     private Builder() {}
 
@@ -297,6 +313,11 @@ public final class OverlayOptions {
       return this;
     }
 
+    public Builder metacopy(boolean value) {
+      this.metacopy = value;
+      return this;
+    }
+
     /** Applies one kernel option; a flag's value is null or "". Unknown options are an error naming them. */
     public Builder option(String key, String value) throws OverlayOptionException {
       switch (key) {
@@ -319,7 +340,8 @@ public final class OverlayOptions {
         case "fsync" -> fsync(key, value);
         case "redirect_dir" -> redirectDir(choice(key, value, RedirectDir.class));
         case "xino" -> xino(choice(key, value, Xino.class));
-        case "index", "metacopy", "nfs_export" -> onlyOff(key, value);
+        case "metacopy" -> metacopy(choice(key, value, OnOff.class) == OnOff.ON);
+        case "index", "nfs_export" -> onlyOff(key, value);
         case "uuid" -> uuid(choice(key, value, Uuid.class));
         default -> throw new OverlayOptionException(key, value, "unknown option");
       }
@@ -336,6 +358,7 @@ public final class OverlayOptions {
       if (upperDir == null && workDir != null) {
         throw new OverlayOptionException("upperdir", null, "workdir was given without an upperdir");
       }
+      checkMetacopy();
       if (userXattr && (redirectDir == RedirectDir.ON || redirectDir == RedirectDir.FOLLOW)) {
         throw new OverlayOptionException("userxattr", null, "conflicting options: userxattr,redirect_dir="
             + redirectDir.name().toLowerCase(java.util.Locale.ROOT) + " (userxattr implies redirect_dir=nofollow)");
@@ -344,6 +367,30 @@ public final class OverlayOptions {
         throw new OverlayOptionException("volatile", null, "volatile needs an upperdir");
       }
       return new OverlayOptions(this);
+    }
+
+    /**
+     * The kernel's rules for {@code metacopy=on} ({@code ovl_fs_params_verify}): it needs redirects to be written,
+     * since a renamed or linked metacopy file finds its data through {@code overlay.redirect}, so it turns
+     * {@code redirect_dir=on} unless another {@code redirect_dir} was asked for (a conflict; without an upper layer
+     * any redirect_dir that follows redirects will do), and it cannot go with {@code userxattr}. The kernel's
+     * default is off (its {@code metacopy} module parameter; off here).
+     */
+    private void checkMetacopy() throws OverlayOptionException {
+      if (metacopy == null || !metacopy) {
+        metacopy = false;
+        return;
+      }
+      boolean enough = redirectDir == null || redirectDir == RedirectDir.ON
+          || (upperDir == null && redirectDir.follows());
+      if (!enough) {
+        throw new OverlayOptionException("metacopy", "on", "conflicting options: metacopy=on,redirect_dir="
+            + redirectDir.name().toLowerCase(java.util.Locale.ROOT) + " (metacopy needs redirect_dir=on)");
+      }
+      if (userXattr) {
+        throw new OverlayOptionException("metacopy", "on", "conflicting options: userxattr,metacopy=on");
+      }
+      redirectDir = RedirectDir.ON;
     }
 
     private static Path absolute(Path p) {
@@ -388,6 +435,12 @@ public final class OverlayOptions {
         case "volatile" -> volatileWrites(true);
         default -> throw new OverlayOptionException(key, value, "must be auto or volatile");
       }
+    }
+
+    /** The kernel's spelling of a boolean option. */
+    private enum OnOff {
+      ON,
+      OFF
     }
 
     private static void onlyOff(String key, String value) throws OverlayOptionException {

@@ -24,6 +24,7 @@ final class OverlayXattrs {
   final String impure;
   final String whiteout;
   final String uuid;
+  final String metacopy;
   private final String escaped;
 
   OverlayXattrs(boolean user) {
@@ -34,6 +35,7 @@ final class OverlayXattrs {
     this.impure = prefix + "impure";
     this.whiteout = prefix + "whiteout";
     this.uuid = prefix + "uuid";
+    this.metacopy = prefix + "metacopy";
     this.escaped = prefix + "overlay.";
   }
 
@@ -71,6 +73,27 @@ final class OverlayXattrs {
       throw e;
     }
   }
+
+  /**
+   * Checks an {@code overlay.metacopy} value as the kernel's {@code ovl_check_metacopy_xattr} does: empty, or a
+   * {@code struct ovl_metacopy} (version 0, its own length first, then flags and an fs-verity digest, which only the
+   * kernel's {@code verity=} option reads). Anything else is EIO.
+   */
+  static void checkMetacopy(byte[] value, String where) throws PosixException {
+    if (value.length == 0) {
+      return;
+    }
+    String problem = value.length < METACOPY_MIN_SIZE ? "too small xattr"
+        : value[0] != 0 ? "unsupported version"
+        : (value[1] & 0xff) != value.length ? "invalid xattr size"
+        : null;
+    if (problem != null) {
+      throw new PosixException(Errno.EIO, "lookup", where, "metacopy file has " + problem);
+    }
+  }
+
+  /** The length of {@code struct ovl_metacopy} without its digest. */
+  private static final int METACOPY_MIN_SIZE = 4;
 
   /** The kernel's test for an opaque directory: the value is exactly "y". */
   static boolean isYes(byte[] value) {

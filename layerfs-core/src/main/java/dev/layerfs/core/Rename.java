@@ -14,7 +14,8 @@ import java.util.Deque;
 /**
  * One rename, as the kernel's {@code ovl_rename} does it: both sides copied up, a whiteout left where a lower
  * layer still has the old name, an {@code overlay.redirect} on a directory that has lower layers (so its lower
- * contents follow it), and an opaque mark on an upper-only directory moved into a merged one.
+ * contents follow it) and on a metacopy file (so it finds its data), and an opaque mark on an upper-only directory
+ * moved into a merged one.
  *
  * <p>Runs under the tree write lock: the paths of the whole moved subtree change.
  */
@@ -70,18 +71,18 @@ final class Rename {
     DirectoryListing dstListing = !exchange && dst != null && dst.isDirectory() && !dstPureUpper
         ? o.changes.emptyDirectory(dst, "rename") : null;
 
-    o.copyUp.ensureUpper(oldDir, true);
-    o.copyUp.ensureUpper(newDir, true);
-    o.copyUp.ensureUpper(src, true);
+    o.copyUp.ensureUpper(oldDir, CopyUp.Data.ALL);
+    o.copyUp.ensureUpper(newDir, CopyUp.Data.ALL);
+    o.copyUp.ensureUpper(src, CopyUp.Data.UNLESS_METACOPY);
     if (exchange) {
-      o.copyUp.ensureUpper(dst, true);
+      o.copyUp.ensureUpper(dst, CopyUp.Data.UNLESS_METACOPY);
     }
     boolean sameDir = oldDir == newDir;
-    if (redirectSrc) {
-      setRedirect(src, oldName, sameDir);
+    if (redirectSrc || src.isMetacopy()) {
+      setRedirect(o, src, sameDir, "rename");
     }
-    if (redirectDst) {
-      setRedirect(dst, newName, sameDir);
+    if (redirectDst || (exchange && dst.isMetacopy())) {
+      setRedirect(o, dst, sameDir, "rename");
     }
     if (!sameDir && src.hasConstIno()) {
       o.copyUp.markImpure(newDir, o.lookups.path(newDir));
@@ -119,25 +120,27 @@ final class Rename {
   }
 
   /**
-   * Records where a directory's lower contents are: its old name when it stays in its directory, else its old
-   * absolute path, built from each ancestor's own redirect as the kernel's {@code ovl_get_redirect} does.
+   * Records where the lower objects of a directory, or the data of a metacopy file, are before it moves (the
+   * kernel's {@code ovl_set_redirect}): its name when it stays in its directory, else its absolute path, built from
+   * each ancestor's own redirect as the kernel's {@code ovl_get_redirect} does. A hard link of a metacopy file
+   * gets the absolute one. Call with the node still at its old name.
    */
-  private void setRedirect(Node dir, byte[] name, boolean sameDir) throws PosixException {
-    byte[] existing = dir.redirect;
+  static void setRedirect(Overlay o, Node node, boolean sameDir, String call) throws PosixException {
+    byte[] existing = node.redirect;
     if (existing != null && (sameDir || existing[0] == '/')) {
       return;
     }
-    byte[] value = sameDir ? name : absoluteRedirect(dir);
+    byte[] value = sameDir ? node.name : absoluteRedirect(node);
     if (value.length > Overlay.REDIRECT_MAX) {
-      throw new PosixException(Errno.EXDEV, "rename", o.pathOf(dir), "redirect longer than "
+      throw new PosixException(Errno.EXDEV, call, o.pathOf(node), "redirect longer than "
           + Overlay.REDIRECT_MAX + " bytes");
     }
-    try (Layer.Location at = o.upper.locate(o.lookups.path(dir))) {
+    try (Layer.Location at = o.upper.locate(o.lookups.path(node))) {
       Xattrs.set(at.dirfd(), at.name(), o.xattrs.redirect, value, 0);
     } catch (PosixException e) {
-      throw new PosixException(Errno.EXDEV, "rename", o.pathOf(dir), "cannot set redirect: " + e.getMessage());
+      throw new PosixException(Errno.EXDEV, call, o.pathOf(node), "cannot set redirect: " + e.getMessage());
     }
-    dir.redirect = value;
+    node.redirect = value;
   }
 
   private static byte[] absoluteRedirect(Node dir) {

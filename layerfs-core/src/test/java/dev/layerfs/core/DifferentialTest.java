@@ -36,6 +36,17 @@ class DifferentialTest {
     differential("redirect_dir=on").checkDefaultAcls(op -> true);
   }
 
+  @Test
+  void metadataOnlyCopyUp() throws Exception {
+    differential("metacopy=on").checkMetacopy(op -> true);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"metacopy=on", "redirect_dir=on,metacopy=off"})
+  void metacopyLayersMadeByTheKernel(String options) throws Exception {
+    differential(options).checkKernelMetacopyLayers(op -> true);
+  }
+
   /**
    * The upper root's {@code overlay.uuid} and the uuid in origin handles, for each of the kernel's choices; on a
    * tmpfs, which has a uuid (the root filesystem of a VM image may have none, and then every choice looks alike).
@@ -55,7 +66,7 @@ class DifferentialTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"redirect_dir=on", "redirect_dir=off", "userxattr"})
+  @ValueSource(strings = {"redirect_dir=on", "redirect_dir=off", "userxattr", "metacopy=on"})
   void randomSequences(String options) throws Exception {
     int runs = options.equals("redirect_dir=on") ? SEQUENCES : SEQUENCES / 5;
     differential(options).checkRandomSequences(runs, options.hashCode(), 1000, options.contains("userxattr"),

@@ -61,6 +61,43 @@ class OverlayOptionsTest {
     assertNames(refused("lowerdir=/x,ro=yes"), Errno.EINVAL, "ro", "flag");
   }
 
+  /**
+   * {@code metacopy=on} as the kernel's {@code ovl_fs_params_verify} takes it: it turns redirect_dir on, conflicts
+   * with a redirect_dir that writes no redirects (without an upper layer, one that follows them will do) and with
+   * userxattr; the kernel's mount agrees on each case.
+   */
+  @Test
+  void metacopyOnNeedsRedirectsAndNoUserxattr() throws Exception {
+    String layers = "lowerdir=" + dir("lower") + ",upperdir=" + dir("upper") + ",workdir=" + dir("work");
+    String lowersOnly = "lowerdir=" + dir("lower") + ":" + dir("lower2");
+    Path merged = dir("merged");
+    for (String accepted : List.of(layers + ",metacopy=on", layers + ",metacopy=on,redirect_dir=on",
+        layers + ",metacopy=off,redirect_dir=nofollow", layers + ",userxattr,metacopy=off",
+        lowersOnly + ",metacopy=on,redirect_dir=follow")) {
+      OverlayOptions o = OverlayOptions.parse(accepted);
+      assertEquals(accepted.contains("metacopy=on"), o.metacopy(), accepted);
+      try (KernelOverlay kernel = KernelOverlay.mount(accepted, merged)) {
+        kernel.path();
+      }
+    }
+    OverlayOptions on = OverlayOptions.parse(layers + ",metacopy=on");
+    assertEquals(OverlayOptions.RedirectDir.ON, on.redirectDir());
+    assertTrue(on.toOptionString().endsWith(",metacopy=on"), on.toOptionString());
+    assertEquals(on.toOptionString(), OverlayOptions.parse(on.toOptionString()).toOptionString());
+    for (String redirect : List.of("follow", "nofollow", "off")) {
+      String options = layers + ",metacopy=on,redirect_dir=" + redirect;
+      assertNames(refused(options), Errno.EINVAL, "metacopy", "conflicting options: metacopy=on,redirect_dir="
+          + redirect);
+      assertThrows(IOException.class, () -> KernelOverlay.mount(options, merged).close(), options);
+    }
+    assertNames(refused(lowersOnly + ",metacopy=on,redirect_dir=nofollow"), Errno.EINVAL, "metacopy",
+        "conflicting options");
+    assertNames(refused(layers + ",userxattr,metacopy=on"), Errno.EINVAL, "metacopy",
+        "conflicting options: userxattr,metacopy=on");
+    assertThrows(IOException.class, () -> KernelOverlay.mount(layers + ",userxattr,metacopy=on", merged).close());
+    assertNames(refused(layers + ",metacopy=yes"), Errno.EINVAL, "metacopy", "must be one of on, off");
+  }
+
   @Test
   void missingAndNonDirectoryLayers() throws Exception {
     Path lower = dir("lower");

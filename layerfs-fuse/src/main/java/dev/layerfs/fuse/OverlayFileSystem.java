@@ -51,9 +51,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * lower-only nodes on its path before and tells the kernel to drop the attributes of those that were copied up, and
  * of their parents. Files with several links are never cached, since a change through one name changes the others.
  *
- * <p><b>Data.</b> Open regular files in the upper layer, and every file of a read-only overlay, are served by FUSE
- * passthrough when the session has it (root): reads and writes never enter the daemon. A lower file opened for
- * reading on a writable overlay is served through the page cache instead, because a writer may copy it up while it
+ * <p><b>Data.</b> Open regular files whose data is in the upper layer, and every file of a read-only overlay, are
+ * served by FUSE passthrough when the session has it (root): reads and writes never enter the daemon. A file whose
+ * data is in a lower layer (a metacopy file's too) opened for reading on a writable overlay is served through the
+ * page cache instead, because a writer may copy it up while it
  * is open, and the kernel's overlay makes the reader see the new data from then on: a passthrough open would keep
  * reading the lower file. All opens of one node share one mode while any is open, since the kernel refuses to mix
  * passthrough and cached opens of an inode.
@@ -396,9 +397,13 @@ public final class OverlayFileSystem implements RawFileSystem {
   public void open(Request request, int flags, OpenOut out) throws IOException {
     Entry entry = nodes.get(request.nodeId());
     OpenFile file;
+    boolean metadataOnly = entry.node.isUpper() && !entry.node.hasUpperData();
     try (CopyUps watch = watch(entry)) {
       file = overlay.open(entry.node, flags);
       watch.succeeded();
+    }
+    if (metadataOnly && entry.node.hasUpperData()) {
+      invalidate(entry, false); // copying a metacopy file's data changed its times and blocks
     }
     answerOpen(entry, file, out);
   }
@@ -441,7 +446,7 @@ public final class OverlayFileSystem implements RawFileSystem {
     out.handle(handle).noFlush();
     Connection c = connection;
     boolean passthrough = c != null && c.passthrough() && entry.node.type() == Posix.S_IFREG
-        && (entry.node.isUpper() || overlay.isReadOnly() || settings.passthroughLowerReads());
+        && (entry.node.hasUpperData() || overlay.isReadOnly() || settings.passthroughLowerReads());
     IoMode mode = entry.opened(file, passthrough ? IoMode.PASSTHROUGH : IoMode.CACHED);
     if (mode == IoMode.PASSTHROUGH) {
       Stat made = file.createdStat();
@@ -450,7 +455,7 @@ public final class OverlayFileSystem implements RawFileSystem {
       } else {
         out.passthrough(file.fd());
       }
-    } else if (!entry.node.isUpper()) {
+    } else if (!entry.node.hasUpperData()) {
       out.keepCache(); // a lower file's data never changes; a copy-up invalidates it (see CopyUps)
     }
   }

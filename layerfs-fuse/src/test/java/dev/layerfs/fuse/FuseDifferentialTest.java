@@ -44,8 +44,13 @@ class FuseDifferentialTest {
     differential("redirect_dir=on").checkDefaultAcls(op -> true);
   }
 
+  @Test
+  void metadataOnlyCopyUp() throws Exception {
+    differential("metacopy=on").checkMetacopy(op -> true);
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"redirect_dir=on", "redirect_dir=off", "userxattr"})
+  @ValueSource(strings = {"redirect_dir=on", "redirect_dir=off", "userxattr", "metacopy=on"})
   void randomSequences(String options) throws Exception {
     int runs = options.equals("redirect_dir=on") ? SEQUENCES : SEQUENCES / 3;
     differential(options).checkRandomSequences(runs, options.hashCode(), 7000, options.contains("userxattr"),

@@ -30,7 +30,8 @@ class NioDifferentialTest {
     return (options, layers) -> {
       FileSystem fs = FileSystems.newFileSystem(URI.create("overlay:/differential/" + VIEWS.incrementAndGet()),
           Map.of("lowerdir", options.lowerDirs(), "upperdir", options.upperDir(), "workdir", options.workDir(),
-              "redirect_dir", options.redirectDir().name().toLowerCase()));
+              "redirect_dir", options.redirectDir().name().toLowerCase(), "metacopy",
+              options.metacopy() ? "on" : "off"));
       return ViewUnderTest.of(new NioFsOps(fs), fs);
     };
   }
@@ -48,6 +49,11 @@ class NioDifferentialTest {
   @Test
   void newFilesInheritDefaultAcls() throws Exception {
     new Differential(tmp, nioView(), "redirect_dir=on").checkDefaultAcls(NioDifferentialTest::nioCanDo);
+  }
+
+  @Test
+  void metadataOnlyCopyUp() throws Exception {
+    new Differential(tmp, nioView(), "metacopy=on").checkMetacopy(NioDifferentialTest::nioCanDo);
   }
 
   @Test

@@ -292,6 +292,11 @@ final class NioFsOps implements FsOps {
   }
 
   @Override
+  public boolean showsBlocks() {
+    return false;
+  }
+
+  @Override
   public boolean showsXattr(String name) {
     return name.startsWith("user.");
   }

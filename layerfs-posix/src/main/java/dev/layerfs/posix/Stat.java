@@ -52,6 +52,10 @@ public record Stat(
     return new Stat(newDev, newIno, mode, nlink, uid, gid, rdev, size, blksize, blocks, atime, mtime, ctime, btime, mountId);
   }
 
+  public Stat withBlocks(long newBlocks) {
+    return new Stat(dev, ino, mode, nlink, uid, gid, rdev, size, blksize, newBlocks, atime, mtime, ctime, btime, mountId);
+  }
+
   public Stat withNlink(int newNlink) {
     return new Stat(dev, ino, mode, newNlink, uid, gid, rdev, size, blksize, blocks, atime, mtime, ctime, btime, mountId);
   }

@@ -3,6 +3,7 @@ package dev.layerfs.core.testing;
 import dev.layerfs.core.OverlayOptions;
 import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
+import dev.layerfs.posix.PosixException;
 import dev.layerfs.posix.Xattrs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -36,6 +37,15 @@ public final class Differential {
 
   /** Runs the scenario; answers null when both sides agree, else a description of the first difference. */
   public String run(LayerFixture fixture, List<Op> ops) throws Exception {
+    return run(fixture, ops, false);
+  }
+
+  /**
+   * Runs the scenario; with {@code swap} the blocks files take are compared too, and afterwards each side's layers
+   * are opened by the other (the kernel mounts the tested side's layers, the tested side opens the kernel's): both
+   * must show the kernel's merged view.
+   */
+  private String run(LayerFixture fixture, List<Op> ops, boolean swap) throws Exception {
     Path kRoot = Files.createTempDirectory(scratch, "kernel");
     Path tRoot = Files.createTempDirectory(scratch, "tested");
     try {
@@ -45,22 +55,23 @@ public final class Differential {
       String kOpts = k.options() + (extraOptions.isEmpty() ? "" : "," + extraOptions);
       String tOpts = t.options() + (extraOptions.isEmpty() ? "" : "," + extraOptions);
       String difference;
+      TreeSnapshot kv = null;
       try (KernelOverlay kernel = KernelOverlay.mount(kOpts, k.merged());
           ViewUnderTest tested = factory.open(OverlayOptions.parse(tOpts), t)) {
         FsOps kfs = new PosixFsOps(kernel.path());
         FsOps tfs = tested.ops();
         difference = compareOps(ops, kfs, tfs);
         if (difference == null) {
-          TreeSnapshot kv = TreeSnapshot.ofView(kfs, tfs);
-          TreeSnapshot tv = TreeSnapshot.ofView(tfs);
+          kv = TreeSnapshot.ofView(kfs, tfs, swap);
+          TreeSnapshot tv = TreeSnapshot.ofView(tfs, tfs, swap);
           if (!kv.equals(tv)) {
             difference = "merged views differ after all operations:\n" + kv.diff(tv, "kernel", "layerfs");
           }
         }
       }
       if (difference == null) {
-        TreeSnapshot ku = TreeSnapshot.ofDisk(k.upper(), k.lowers());
-        TreeSnapshot tu = TreeSnapshot.ofDisk(t.upper(), t.lowers());
+        TreeSnapshot ku = TreeSnapshot.ofDisk(k.upper(), k.lowers(), swap);
+        TreeSnapshot tu = TreeSnapshot.ofDisk(t.upper(), t.lowers(), swap);
         if (!ku.equals(tu)) {
           difference = "upper layers on disk differ:\n" + ku.diff(tu, "kernel", "layerfs");
         }
@@ -68,10 +79,45 @@ public final class Differential {
       if (difference == null && !lowerBefore.equals(lowerSnapshots(t))) {
         difference = "a lower layer was changed";
       }
+      if (difference == null && swap) {
+        difference = swapped(kv, k, kOpts, t, tOpts);
+      }
       return difference;
     } finally {
       removeTree(kRoot);
       removeTree(tRoot);
+    }
+  }
+
+  /**
+   * The kernel on the tested side's layers and the tested side on the kernel's, each against the kernel's view of
+   * its own layers.
+   */
+  private String swapped(TreeSnapshot kernelView, LayerFixture.Layers k, String kOpts, LayerFixture.Layers t,
+      String tOpts) throws Exception {
+    try (KernelOverlay kernel = KernelOverlay.mount(tOpts, t.merged())) {
+      FsOps kfs = new PosixFsOps(kernel.path());
+      try (ViewUnderTest tested = factory.open(OverlayOptions.parse(kOpts), k)) {
+        TreeSnapshot kernelOnTested = TreeSnapshot.ofView(kfs, tested.ops(), true);
+        if (!kernelView.equals(kernelOnTested)) {
+          return "the kernel shows layerfs's layers differently:\n"
+              + kernelView.diff(kernelOnTested, "kernel", "kernel on layerfs's layers");
+        }
+        TreeSnapshot testedOnKernel = TreeSnapshot.ofView(tested.ops(), tested.ops(), true);
+        if (!kernelView.equals(testedOnKernel)) {
+          return "layerfs shows the kernel's layers differently:\n"
+              + kernelView.diff(testedOnKernel, "kernel", "layerfs on the kernel's layers");
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Runs a fixed scenario and fails with its name and the first difference. */
+  private void check(String scenario, LayerFixture fixture, List<Op> ops, boolean swap) throws Exception {
+    String difference = run(fixture, ops, swap);
+    if (difference != null) {
+      throw new AssertionError(scenario + " (" + extraOptions + "): " + difference);
     }
   }
 
@@ -134,10 +180,7 @@ public final class Differential {
         new Op.Read("file1.txt"),
         new Op.Unlink("file1.txt"),
         new Op.List(""));
-    String difference = run(tutorial, steps);
-    if (difference != null) {
-      throw new AssertionError("the tutorial (" + extraOptions + "): " + difference);
-    }
+    check("the tutorial", tutorial, steps, false);
   }
 
   /**
@@ -174,10 +217,154 @@ public final class Differential {
           new Op.Lstat(dir + "/gone"),
           new Op.Lstat(dir + "/gonedir")));
     }
-    String difference = run(fixture, ops.stream().filter(supported).toList());
-    if (difference != null) {
-      throw new AssertionError("default ACLs (" + extraOptions + "): " + difference);
+    check("default ACLs", fixture, ops.stream().filter(supported).toList(), false);
+  }
+
+  /**
+   * Metadata-only copy-up ({@code metacopy=on}) of files in two lower layers: attribute, owner, time and xattr
+   * changes that copy up only metadata, reads through them, the data copy-up of a first open for writing (which
+   * changes the file's times even without a write) or truncation, a
+   * rename (in the directory: a relative redirect; out of it: an absolute one) and a hard link (an absolute redirect)
+   * of metacopy files before their data is copied up, and a removal; then each side's layers opened by the other.
+   * The blocks of files are compared too: a metacopy file is a hole the size of its data. {@code supported} drops the
+   * operations a view cannot express.
+   */
+  public void checkMetacopy(java.util.function.Predicate<Op> supported) throws Exception {
+    LayerFixture fixture = new LayerFixture(2, (lowers, upper) -> {
+      Path top = lowers.get(0);
+      Path bottom = lowers.get(1);
+      java.util.Map<String, Character> bottomKinds = dataFiles(bottom, "f", "g", "d/h", "mv", "sp", "ln", "gone",
+          "trunc", "xa", "otrunc", "ow", "empty");
+      Files.writeString(bottom.resolve("empty"), "");
+      try (var channel = java.nio.channels.FileChannel.open(bottom.resolve("sp"),
+          java.nio.file.StandardOpenOption.WRITE)) {
+        channel.write(ByteBuffer.wrap("after a hole\n".getBytes()), 1 << 20);
+      }
+      Files.createLink(bottom.resolve("g2"), bottom.resolve("g"));
+      Xattrs.set(Posix.AT_FDCWD, Names.bytes(bottom.resolve("xa").toString()), "user.note", Names.bytes("lower"), 0);
+      LayerFixture.setTimes(bottom, bottomKinds, 0);
+      Files.createDirectory(top.resolve("d"));
+      Files.writeString(top.resolve("t"), "data of t in the top layer\n");
+      Files.writeString(top.resolve("d/i"), "data of d/i in the top layer\n");
+      LayerFixture.setTimes(top, java.util.Map.of("d", 'd', "t", 'f', "d/i", 'f'), 1000);
+    });
+    List<Op> ops = List.of(
+        new Op.Chmod("f", 0600),
+        new Op.Chown("g", 12, 34),
+        new Op.Utimes("d/h", 1000),
+        new Op.SetXattr("sp", "user.x", "1"),
+        new Op.Chmod("t", 0640),
+        new Op.Chmod("empty", 0444),
+        new Op.Read("f"),
+        new Op.Read("g"),
+        new Op.Read("g2"),
+        new Op.Read("sp"),
+        new Op.Read("t"),
+        new Op.Lstat("f"),
+        new Op.Lstat("g"),
+        new Op.Write("f", "changed", false),
+        new Op.Read("f"),
+        new Op.Chmod("mv", 0600),
+        new Op.Rename("mv", "d/moved", 0),
+        new Op.Read("d/moved"),
+        new Op.Rename("sp", "sp2", 0),
+        new Op.Read("sp2"),
+        new Op.Append("d/moved", "appended\n"),
+        new Op.Link("ln", "d/ln2"),
+        new Op.Read("d/ln2"),
+        new Op.Lstat("ln"),
+        new Op.Append("d/ln2", "through the link\n"),
+        new Op.Read("ln"),
+        new Op.Chmod("gone", 0600),
+        new Op.Unlink("gone"),
+        new Op.Chmod("trunc", 0600),
+        new Op.Truncate("trunc", 3),
+        new Op.RemoveXattr("xa", "user.note"),
+        new Op.Chmod("otrunc", 0600),
+        new Op.Write("otrunc", "new\n", true),
+        new Op.Chmod("ow", 0600),
+        new Op.Lstat("ow"),
+        new Op.Write("ow", "", false),
+        new Op.Chown("d/i", 5, 6),
+        new Op.Rename("d/i", "i", 0),
+        new Op.List(""),
+        new Op.List("d"));
+    check("metacopy", fixture, ops.stream().filter(supported).toList(), true);
+  }
+
+  /**
+   * Layers the kernel made with {@code metacopy=on}, used as lower layers: the top lower layer is the upper layer of
+   * a kernel mount over the bottom one in which files were changed in attributes, renamed and linked, so it holds
+   * metacopy files (some with relative or absolute redirects) whose data is below; the upper layer holds a
+   * metacopy file with no data anywhere. Reads, attributes, copy-ups of lower metacopy files and their data follow
+   * the kernel's, and so do the errors: EIO for the missing data, and under {@code metacopy=off} EPERM for every
+   * metacopy file, as the kernel refuses to follow them.
+   */
+  public void checkKernelMetacopyLayers(java.util.function.Predicate<Op> supported) throws Exception {
+    LayerFixture fixture = new LayerFixture(2, (lowers, upper) -> {
+      Path top = lowers.get(0);
+      Path bottom = lowers.get(1);
+      LayerFixture.setTimes(bottom, dataFiles(bottom, "f", "g", "h", "k", "d/e"), 0);
+      Path work = Files.createTempDirectory(top.getParent(), "kernel-work");
+      Path merged = Files.createTempDirectory(top.getParent(), "kernel-merged");
+      try (KernelOverlay k = KernelOverlay.mount("lowerdir=" + bottom + ",upperdir=" + top + ",workdir=" + work
+          + ",metacopy=on", merged)) {
+        FsOps fs = new PosixFsOps(k.path());
+        for (Op op : List.of(new Op.Chmod("f", 0600), new Op.Chown("g", 7, 8), new Op.Rename("g", "g2", 0),
+            new Op.Chmod("h", 0640), new Op.Link("h", "d/h2"), new Op.Chmod("d/e", 0600),
+            new Op.Rename("d/e", "e", 0))) {
+          String outcome = op.applyTo(fs);
+          if (!outcome.equals("ok")) {
+            throw new IOException("the kernel could not make the layers: " + op + " gave " + outcome);
+          }
+        }
+      } catch (PosixException e) {
+        throw new IOException(e);
+      } finally {
+        removeTree(work);
+        removeTree(merged);
+      }
+      try (var nodata = new java.io.RandomAccessFile(upper.resolve("nodata").toFile(), "rw")) {
+        nodata.setLength(100);
+      }
+      Xattrs.set(Posix.AT_FDCWD, Names.bytes(upper.resolve("nodata").toString()), "trusted.overlay.metacopy",
+          new byte[0], 0);
+    });
+    List<Op> ops = List.of(
+        new Op.Lstat("f"),
+        new Op.Read("f"),
+        new Op.Lstat("g2"),
+        new Op.Read("g2"),
+        new Op.Read("d/h2"),
+        new Op.Read("e"),
+        new Op.Lstat("nodata"),
+        new Op.Read("nodata"),
+        new Op.Chmod("f", 0644),
+        new Op.Read("f"),
+        new Op.Chown("g2", 9, 9),
+        new Op.Append("g2", "appended\n"),
+        new Op.Read("g2"),
+        new Op.Rename("e", "d/e3", 0),
+        new Op.Read("d/e3"),
+        new Op.Write("h", "new", false),
+        new Op.Read("h"),
+        new Op.Read("d/h2"),
+        new Op.Unlink("nodata"),
+        new Op.List(""),
+        new Op.List("d"));
+    check("metacopy layers made by the kernel", fixture, ops.stream().filter(supported).toList(), true);
+  }
+
+  /** A directory {@code d} and files saying "data of NAME" in a layer; answers their kinds for setting times. */
+  private static java.util.Map<String, Character> dataFiles(Path layer, String... names) throws IOException {
+    java.util.Map<String, Character> kinds = new java.util.LinkedHashMap<>();
+    Files.createDirectory(layer.resolve("d"));
+    kinds.put("d", 'd');
+    for (String name : names) {
+      Files.writeString(layer.resolve(name), "data of " + name + "\n");
+      kinds.put(name, 'f');
     }
+    return kinds;
   }
 
   /** The xattr form of an ACL: entries of tag, permissions and id (-1 for the owner, group, mask and other). */

@@ -59,6 +59,11 @@ public interface FsOps {
   /** Every xattr the view lists, with its value. */
   Map<String, byte[]> xattrs(byte[] path) throws PosixException;
 
+  /** Whether {@link #lstat} reports the blocks a file takes (java.nio's attributes have no such field). */
+  default boolean showsBlocks() {
+    return true;
+  }
+
   /** Whether {@link #xattrs} can show an attribute of this name at all (java.nio sees only user attributes). */
   default boolean showsXattr(String name) {
     return true;

@@ -37,15 +37,23 @@ public final class TreeSnapshot {
 
   /** The merged view as {@code fs} shows it, with only the xattrs {@code comparedWith} can show. */
   public static TreeSnapshot ofView(FsOps fs, FsOps comparedWith) throws PosixException {
+    return ofView(fs, comparedWith, false);
+  }
+
+  /**
+   * Like {@link #ofView(FsOps, FsOps)}, with the blocks regular files take where both views can show them (a
+   * metacopy file reports its lower data's).
+   */
+  public static TreeSnapshot ofView(FsOps fs, FsOps comparedWith, boolean blocks) throws PosixException {
     TreeMap<String, String> lines = new TreeMap<>();
     Map<Long, List<String>> byIno = new TreeMap<>();
-    walkView(fs, comparedWith, new byte[0], lines, byIno);
+    walkView(fs, comparedWith, new byte[0], blocks && fs.showsBlocks() && comparedWith.showsBlocks(), lines, byIno);
     addLinkGroups(lines, byIno);
     return new TreeSnapshot(lines);
   }
 
-  private static void walkView(FsOps fs, FsOps comparedWith, byte[] path, TreeMap<String, String> lines,
-      Map<Long, List<String>> byIno)
+  private static void walkView(FsOps fs, FsOps comparedWith, byte[] path, boolean blocks,
+      TreeMap<String, String> lines, Map<Long, List<String>> byIno)
       throws PosixException {
     String key = "/" + Names.printable(path);
     Stat st;
@@ -55,7 +63,7 @@ public final class TreeSnapshot {
       lines.put(key, "listed, but lstat gives " + e.errnoName());
       return;
     }
-    StringBuilder d = describe(st);
+    StringBuilder d = describe(st, blocks);
     if (st.isRegularFile()) {
       d.append(" sha ").append(Op.sha256(fs.read(path)));
       byIno.computeIfAbsent(st.ino(), k -> new ArrayList<>()).add(key);
@@ -77,18 +85,21 @@ public final class TreeSnapshot {
       d.append(" order ").append(order);
       lines.put(key, d.toString());
       for (byte[] c : children) {
-        walkView(fs, comparedWith, Names.join(path, c), lines, byIno);
+        walkView(fs, comparedWith, Names.join(path, c), blocks, lines, byIno);
       }
     } else {
       lines.put(key, d.toString());
     }
   }
 
-  private static StringBuilder describe(Stat st) {
+  private static StringBuilder describe(Stat st, boolean blocks) {
     StringBuilder d = new StringBuilder();
     d.append(String.format("%o %d:%d nlink %d", st.mode(), st.uid(), st.gid(), st.nlink()));
     if (!st.isDirectory()) {
       d.append(" size ").append(st.size());
+    }
+    if (blocks && st.isRegularFile()) {
+      d.append(" blocks ").append(st.blocks());
     }
     if (st.mtime().seconds() < LayerFixture.OLD_TIME) {
       d.append(" mtime ").append(st.mtime().seconds()).append('.').append(st.mtime().nanos());
@@ -114,13 +125,18 @@ public final class TreeSnapshot {
    * names, the random uuid only as present, so two copies built from one fixture compare equal.
    */
   public static TreeSnapshot ofDisk(Path dir, List<Path> lowers) throws PosixException {
+    return ofDisk(dir, lowers, false);
+  }
+
+  /** Like {@link #ofDisk(Path, List)}, with the blocks regular files take: a metacopy file is a hole. */
+  public static TreeSnapshot ofDisk(Path dir, List<Path> lowers, boolean blocks) throws PosixException {
     Map<String, String> handles = new TreeMap<>();
     for (int i = 0; i < lowers.size(); i++) {
       indexHandles(Names.bytes(lowers.get(i).toString()), new byte[0], "l" + i, handles);
     }
     TreeMap<String, String> lines = new TreeMap<>();
     Map<Long, List<String>> byIno = new TreeMap<>();
-    walkDisk(Names.bytes(dir.toString()), new byte[0], handles, lines, byIno);
+    walkDisk(Names.bytes(dir.toString()), new byte[0], handles, blocks, lines, byIno);
     addLinkGroups(lines, byIno);
     return new TreeSnapshot(lines);
   }
@@ -143,12 +159,12 @@ public final class TreeSnapshot {
     return type + ":" + HexFormat.of().formatHex(bytes);
   }
 
-  private static void walkDisk(byte[] root, byte[] path, Map<String, String> handles, TreeMap<String, String> lines,
-      Map<Long, List<String>> byIno) throws PosixException {
+  private static void walkDisk(byte[] root, byte[] path, Map<String, String> handles, boolean blocks,
+      TreeMap<String, String> lines, Map<Long, List<String>> byIno) throws PosixException {
     byte[] abs = path.length == 0 ? root : Names.join(root, path);
     Stat st = Posix.lstatat(Posix.AT_FDCWD, abs);
     String key = "/" + Names.printable(path);
-    StringBuilder d = describe(st);
+    StringBuilder d = describe(st, blocks);
     if (st.isRegularFile()) {
       d.append(" sha ").append(Op.sha256(new PosixFsOps(Path.of("/")).read(abs)));
     } else if (st.isSymlink()) {
@@ -178,7 +194,7 @@ public final class TreeSnapshot {
     lines.put(key, d.toString());
     if (st.isDirectory()) {
       for (DirEntry e : Posix.readDirectory(Posix.AT_FDCWD, abs)) {
-        walkDisk(root, Names.join(path, e.name()), handles, lines, byIno);
+        walkDisk(root, Names.join(path, e.name()), handles, blocks, lines, byIno);
       }
     }
   }
