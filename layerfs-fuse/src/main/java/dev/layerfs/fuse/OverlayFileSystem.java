@@ -60,7 +60,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * passthrough and cached opens of an inode.
  */
 public final class OverlayFileSystem implements RawFileSystem {
-  private static final System.Logger LOG = System.getLogger("dev.layerfs.fuse");
   private static final Duration NEVER = Duration.ZERO;
   private static final long TRIM_INTERVAL_MILLIS = 200;
   /** Quiet trim intervals after the last trim before the heap is compacted: 5 s. */
@@ -770,7 +769,7 @@ public final class OverlayFileSystem implements RawFileSystem {
     try {
       c.invalidateInode(entry.id, listing ? 0 : -1, 0);
     } catch (IOException e) {
-      LOG.log(Level.DEBUG, () -> "could not invalidate node " + entry.id + ": " + e);
+      System.getLogger("dev.layerfs.fuse").log(Level.DEBUG, () -> "could not invalidate node " + entry.id + ": " + e);
     }
   }
 }

@@ -1,13 +1,9 @@
 package dev.layerfs.posix;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.layerfs.posix.Native.Scratch;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -24,18 +20,6 @@ public final class Mounts {
   private static final int AT_STATX_DONT_SYNC = 0x4000;
   private static final long STATX_SIZE = 256;
 
-  private static final class MOUNT {
-    static final MethodHandle H = Native.errnoCall("mount",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
-  }
-  private static final class UMOUNT2 {
-    static final MethodHandle H = Native.errnoCall("umount2",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  }
-  private static final class STATX {
-    static final MethodHandle H = Native.errnoCall("statx",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
-  }
 
   private Mounts() {}
 
@@ -43,21 +27,17 @@ public final class Mounts {
   public static void mount(String source, byte[] target, String type, long flags, String data)
       throws PosixException {
     try (Scratch s = Scratch.open()) {
-      int rc = (int) MOUNT.H.invokeExact(s.errno(), s.cstring(source.getBytes(StandardCharsets.UTF_8)),
-          s.cstring(target), s.cstring(type.getBytes(StandardCharsets.UTF_8)), flags,
-          s.cstring(data.getBytes(StandardCharsets.UTF_8)));
+      long rc = s.call(Syscalls.MOUNT, s.address(s.cstring(source.getBytes(StandardCharsets.UTF_8))),
+          s.address(s.cstring(target)), s.address(s.cstring(type.getBytes(StandardCharsets.UTF_8))), flags,
+          s.address(s.cstring(data.getBytes(StandardCharsets.UTF_8))));
       s.check(rc, "mount", target);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
   /** {@code umount2(2)} with {@link #MNT_DETACH} and {@link #UMOUNT_NOFOLLOW} as flags. */
   public static void umount2(byte[] target, int flags) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) UMOUNT2.H.invokeExact(s.errno(), s.cstring(target), flags), "umount2", target);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      s.check(s.call(Syscalls.UMOUNT2, s.address(s.cstring(target)), flags), "umount2", target);
     }
   }
 
@@ -68,12 +48,10 @@ public final class Mounts {
   public static long deviceOf(byte[] path) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment buf = s.allocate(STATX_SIZE);
-      int rc = (int) STATX.H.invokeExact(s.errno(), Posix.AT_FDCWD, s.cstring(path),
-          Posix.AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, 0, buf);
+      long rc = s.call(Syscalls.STATX, Posix.AT_FDCWD, s.address(s.cstring(path)),
+          Posix.AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, 0, s.address(buf));
       s.check(rc, "statx", path);
       return Posix.makedev(buf.get(JAVA_INT, 136), buf.get(JAVA_INT, 140));
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 }

@@ -1,16 +1,12 @@
 package dev.layerfs.posix;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.layerfs.posix.Native.Scratch;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -67,6 +63,8 @@ public final class Posix {
   public static final int RENAME_EXCHANGE = 2;
   public static final int RENAME_WHITEOUT = 4;
 
+  private static final int F_GETFD = 1;
+
   public static final int SEEK_SET = 0;
   public static final int SEEK_CUR = 1;
   public static final int SEEK_END = 2;
@@ -92,155 +90,6 @@ public final class Posix {
   private static final long STATX_SIZE = 256;
   private static final long STATFS_SIZE = 120;
 
-  // Each downcall has a holder class of its own, so that a JVM links only the calls it makes, when it first makes
-  // them: linking costs 5-30 ms per new signature (more on a loaded machine), and linking all of them when Posix
-  // was first used took most of the mount daemon's start-up. The JIT treats H as a constant as before.
-  private static final class OPENAT {
-    static final MethodHandle H = Native.errnoCall("openat",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3));
-  }
-  private static final class CLOSE {
-    static final MethodHandle H = Native.errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  }
-  private static final class DUP {
-    static final MethodHandle H = Native.errnoCall("dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  }
-  private static final class DUP2 {
-    static final MethodHandle H = Native.errnoCall("dup2",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  }
-  private static final class STATX {
-    static final MethodHandle H = Native.errnoCall("statx",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
-  }
-  private static final class MKNODAT {
-    static final MethodHandle H = Native.errnoCall("mknodat",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
-  }
-  private static final class MKDIRAT {
-    static final MethodHandle H = Native.errnoCall("mkdirat",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  }
-  private static final class RENAMEAT2 {
-    static final MethodHandle H = Native.errnoCall("renameat2",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
-  }
-  private static final class LINKAT {
-    static final MethodHandle H = Native.errnoCall("linkat",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
-  }
-  private static final class SYMLINKAT {
-    static final MethodHandle H = Native.errnoCall("symlinkat",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
-  }
-  private static final class READLINKAT {
-    static final MethodHandle H = Native.errnoCall("readlinkat",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
-  }
-  private static final class UNLINKAT {
-    static final MethodHandle H = Native.errnoCall("unlinkat",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  }
-  private static final class FCHOWNAT {
-    static final MethodHandle H = Native.errnoCall("fchownat",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
-  }
-  private static final class FCHMODAT {
-    static final MethodHandle H = Native.errnoCall("fchmodat",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-  }
-  private static final class FCHMOD {
-    static final MethodHandle H = Native.errnoCall("fchmod",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  }
-  private static final class UTIMENSAT {
-    static final MethodHandle H = Native.errnoCall("utimensat",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-  }
-  private static final class GETDENTS64 {
-    static final MethodHandle H = Native.errnoCall("getdents64",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-  }
-  private static final class COPY_FILE_RANGE {
-    static final MethodHandle H = Native.errnoCall("copy_file_range",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-  }
-  private static final class IOCTL_INT {
-    static final MethodHandle H = Native.errnoCall("ioctl",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), Linker.Option.firstVariadicArg(2));
-  }
-  private static final class IOCTL_PTR {
-    static final MethodHandle H = Native.errnoCall("ioctl",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
-  }
-  private static final class FSYNC {
-    static final MethodHandle H = Native.errnoCall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  }
-  private static final class FDATASYNC {
-    static final MethodHandle H = Native.errnoCall("fdatasync",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  }
-  private static final class FALLOCATE {
-    static final MethodHandle H = Native.errnoCall("fallocate",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
-  }
-  private static final class LSEEK {
-    static final MethodHandle H = Native.errnoCall("lseek",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
-  }
-  private static final class FTRUNCATE {
-    static final MethodHandle H = Native.errnoCall("ftruncate",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
-  }
-  private static final class PREAD {
-    static final MethodHandle H = Native.errnoCall("pread",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-  }
-  private static final class PWRITE {
-    static final MethodHandle H = Native.errnoCall("pwrite",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-  }
-  private static final class READ {
-    static final MethodHandle H = Native.errnoCall("read",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-  }
-  private static final class WRITE {
-    static final MethodHandle H = Native.errnoCall("write",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-  }
-  private static final class WRITEV {
-    static final MethodHandle H = Native.errnoCall("writev",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-  }
-  private static final class FSTATFS {
-    static final MethodHandle H = Native.errnoCall("fstatfs",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-  }
-  private static final class NAME_TO_HANDLE_AT {
-    static final MethodHandle H = Native.errnoCall("name_to_handle_at",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
-  }
-  private static final class OPEN_BY_HANDLE_AT {
-    static final MethodHandle H = Native.errnoCall("open_by_handle_at",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  }
-  private static final class FLOCK {
-    static final MethodHandle H = Native.errnoCall("flock",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-  }
-  private static final class GETEUID {
-    static final MethodHandle H = Native.call("geteuid", FunctionDescriptor.of(JAVA_INT));
-  }
-  private static final class GETEGID {
-    static final MethodHandle H = Native.call("getegid", FunctionDescriptor.of(JAVA_INT));
-  }
-  private static final class GETPID {
-    static final MethodHandle H = Native.call("getpid", FunctionDescriptor.of(JAVA_INT));
-  }
-  private static final class UMASK {
-    static final MethodHandle H = Native.call("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-  }
-
   private Posix() {}
 
   // ---------------------------------------------------------------- descriptors
@@ -248,10 +97,8 @@ public final class Posix {
   /** {@code openat(2)}; {@code O_CLOEXEC} is always added, since the JVM may start child processes. */
   public static int openat(int dirfd, byte[] path, int flags, int mode) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      int fd = (int) OPENAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), flags | O_CLOEXEC, mode);
+      int fd = (int) s.call(Syscalls.OPENAT, dirfd, s.address(s.cstring(path)), flags | O_CLOEXEC, mode);
       return s.check(fd, "openat", path);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
@@ -265,9 +112,7 @@ public final class Posix {
 
   public static void close(int fd) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) CLOSE.H.invokeExact(s.errno(), fd), "close", null);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      s.check(s.call(Syscalls.CLOSE, fd), "close", null);
     }
   }
 
@@ -277,30 +122,28 @@ public final class Posix {
       return;
     }
     try (Scratch s = Scratch.open()) {
-      int ignored = (int) CLOSE.H.invokeExact(s.errno(), fd);
-    } catch (Throwable t) {
-      throw Native.unchecked(t);
+      s.call(Syscalls.CLOSE, fd);
     }
   }
 
   public static int dup(int fd) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      return s.check((int) DUP.H.invokeExact(s.errno(), fd), "dup", null);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      return (int) s.check(s.call(Syscalls.DUP, fd), "dup", null);
     }
   }
 
-  /** {@code dup2(2)}: makes {@code newFd} a copy of {@code oldFd} (without close-on-exec), closing it first. */
+  /**
+   * {@code dup2(2)}: makes {@code newFd} a copy of {@code oldFd} (without close-on-exec), closing it first. Made as
+   * glibc makes it where the kernel has no dup2 (aarch64): {@code dup3} with no flags, or for equal descriptors
+   * only the check that {@code oldFd} is open.
+   */
   public static void dup2(int oldFd, int newFd) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      int rc;
+      long rc;
       do {
-        rc = (int) DUP2.H.invokeExact(s.errno(), oldFd, newFd);
+        rc = oldFd == newFd ? s.call(Syscalls.FCNTL, oldFd, F_GETFD) : s.call(Syscalls.DUP3, oldFd, newFd, 0);
       } while (rc < 0 && s.lastErrno() == Errno.EINTR);
       s.check(rc, "dup2", null);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
@@ -320,25 +163,21 @@ public final class Posix {
   public static Stat lstatatOrNull(int dirfd, byte[] path) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment buf = s.allocate(STATX_SIZE);
-      int rc = (int) STATX.H.invokeExact(s.errno(), dirfd, s.cstring(path), AT_SYMLINK_NOFOLLOW, STATX_MASK, buf);
+      int rc = (int) s.call(Syscalls.STATX, dirfd, s.address(s.cstring(path)), AT_SYMLINK_NOFOLLOW, STATX_MASK, s.address(buf));
       if (rc < 0 && s.lastErrno() == Errno.ENOENT) {
         return null;
       }
       s.check(rc, "statx", path);
       return decodeStatx(buf);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
   private static Stat statx(int dirfd, byte[] path, int flags, String call) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment buf = s.allocate(STATX_SIZE);
-      int rc = (int) STATX.H.invokeExact(s.errno(), dirfd, s.cstring(path), flags, STATX_MASK, buf);
+      int rc = (int) s.call(Syscalls.STATX, dirfd, s.address(s.cstring(path)), flags, STATX_MASK, s.address(buf));
       s.check(rc, call, path);
       return decodeStatx(buf);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
@@ -368,12 +207,10 @@ public final class Posix {
   public static StatFs fstatfs(int fd) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment b = s.allocate(STATFS_SIZE);
-      s.check((int) FSTATFS.H.invokeExact(s.errno(), fd, b), "fstatfs", null);
+      s.check(s.call(Syscalls.FSTATFS, fd, s.address(b)), "fstatfs", null);
       return new StatFs(b.get(JAVA_LONG, 0), b.get(JAVA_LONG, 8), b.get(JAVA_LONG, 16), b.get(JAVA_LONG, 24),
           b.get(JAVA_LONG, 32), b.get(JAVA_LONG, 40), b.get(JAVA_LONG, 48), b.get(JAVA_LONG, 56),
           b.get(JAVA_LONG, 64), b.get(JAVA_LONG, 72), b.get(JAVA_LONG, 80));
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
@@ -393,26 +230,20 @@ public final class Posix {
 
   public static void fchownat(int dirfd, byte[] path, int uid, int gid, int flags) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FCHOWNAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), uid, gid, flags), "fchownat", path);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      s.check(s.call(Syscalls.FCHOWNAT, dirfd, s.address(s.cstring(path)), uid, gid, flags), "fchownat", path);
     }
   }
 
   /** {@code fchmodat(2)}, which follows symlinks: the kernel has no permissions on symlinks to change. */
   public static void fchmodat(int dirfd, byte[] path, int mode) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FCHMODAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), mode, 0), "fchmodat", path);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      s.check(s.call(Syscalls.FCHMODAT, dirfd, s.address(s.cstring(path)), mode), "fchmodat", path);
     }
   }
 
   public static void fchmod(int fd, int mode) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FCHMOD.H.invokeExact(s.errno(), fd, mode), "fchmod", null);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      s.check(s.call(Syscalls.FCHMOD, fd, mode), "fchmod", null);
     }
   }
 
@@ -428,10 +259,8 @@ public final class Posix {
       times.set(JAVA_LONG, 8, atime.nanos());
       times.set(JAVA_LONG, 16, mtime.seconds());
       times.set(JAVA_LONG, 24, mtime.nanos());
-      int rc = (int) UTIMENSAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), times, flags);
+      long rc = s.call(Syscalls.UTIMENSAT, dirfd, s.address(s.cstring(path)), s.address(times), flags);
       s.check(rc, "utimensat", path);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
@@ -439,18 +268,21 @@ public final class Posix {
 
   public static void mkdirat(int dirfd, byte[] path, int mode) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) MKDIRAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), mode), "mkdirat", path);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      s.check(s.call(Syscalls.MKDIRAT, dirfd, s.address(s.cstring(path)), mode), "mkdirat", path);
     }
   }
 
-  /** {@code mknodat(2)}: fifos, sockets, device nodes and (as char 0/0) overlay whiteouts. */
+  /**
+   * {@code mknodat(2)}: fifos, sockets, device nodes and (as char 0/0) overlay whiteouts. The kernel takes the
+   * device number as 32 bits, whose encoding is the low half of {@link #makedev}'s; a larger one fails with
+   * EOVERFLOW, as glibc's wrapper does.
+   */
   public static void mknodat(int dirfd, byte[] path, int mode, long dev) throws PosixException {
+    if ((dev >>> 32) != 0) {
+      throw new PosixException(Errno.EOVERFLOW, "mknodat", path);
+    }
     try (Scratch s = Scratch.open()) {
-      s.check((int) MKNODAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), mode, dev), "mknodat", path);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      s.check(s.call(Syscalls.MKNODAT, dirfd, s.address(s.cstring(path)), mode, dev), "mknodat", path);
     }
   }
 
@@ -458,29 +290,25 @@ public final class Posix {
   public static void renameat2(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath, int flags)
       throws PosixException {
     try (Scratch s = Scratch.open()) {
-      int rc = (int) RENAMEAT2.H.invokeExact(s.errno(), olddirfd, s.cstring(oldpath), newdirfd, s.cstring(newpath),
-          flags);
+      long rc = s.call(Syscalls.RENAMEAT2, olddirfd, s.address(s.cstring(oldpath)), newdirfd,
+          s.address(s.cstring(newpath)), flags);
       s.check(rc, "renameat2", oldpath);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
   public static void linkat(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath, int flags)
       throws PosixException {
     try (Scratch s = Scratch.open()) {
-      int rc = (int) LINKAT.H.invokeExact(s.errno(), olddirfd, s.cstring(oldpath), newdirfd, s.cstring(newpath), flags);
+      long rc = s.call(Syscalls.LINKAT, olddirfd, s.address(s.cstring(oldpath)), newdirfd,
+          s.address(s.cstring(newpath)), flags);
       s.check(rc, "linkat", newpath);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
   public static void symlinkat(byte[] target, int dirfd, byte[] path) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) SYMLINKAT.H.invokeExact(s.errno(), s.cstring(target), dirfd, s.cstring(path)), "symlinkat", path);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      long rc = s.call(Syscalls.SYMLINKAT, s.address(s.cstring(target)), dirfd, s.address(s.cstring(path)));
+      s.check(rc, "symlinkat", path);
     }
   }
 
@@ -488,19 +316,15 @@ public final class Posix {
   public static byte[] readlinkat(int dirfd, byte[] path) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment buf = s.allocate(Names.PATH_MAX + 1);
-      long n = (long) READLINKAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), buf, (long) Names.PATH_MAX + 1);
+      long n = s.call(Syscalls.READLINKAT, dirfd, s.address(s.cstring(path)), s.address(buf), Names.PATH_MAX + 1);
       s.check(n, "readlinkat", path);
       return buf.asSlice(0, n).toArray(JAVA_BYTE);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
   public static void unlinkat(int dirfd, byte[] path, int flags) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) UNLINKAT.H.invokeExact(s.errno(), dirfd, s.cstring(path), flags), "unlinkat", path);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      s.check(s.call(Syscalls.UNLINKAT, dirfd, s.address(s.cstring(path)), flags), "unlinkat", path);
     }
   }
 
@@ -516,15 +340,13 @@ public final class Posix {
     try (Scratch s = Scratch.open()) {
       MemorySegment buf = s.allocate(32 * 1024);
       while (true) {
-        long n = (long) GETDENTS64.H.invokeExact(s.errno(), fd, buf, buf.byteSize());
+        long n = s.call(Syscalls.GETDENTS64, fd, s.address(buf), buf.byteSize());
         s.check(n, "getdents64", path);
         if (n == 0) {
           return entries;
         }
         decodeDirents(buf, n, entries);
       }
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     } finally {
       closeQuietly(fd);
     }
@@ -554,26 +376,22 @@ public final class Posix {
   public static long pread(int fd, MemorySegment buf, long offset) throws PosixException {
     try (Scratch s = Scratch.open()) {
       while (true) {
-        long n = (long) PREAD.H.invokeExact(s.errno(), fd, buf, buf.byteSize(), offset);
+        long n = s.call(Syscalls.PREAD64, fd, s.address(buf), buf.byteSize(), offset);
         if (n >= 0 || s.lastErrno() != Errno.EINTR) {
           return s.check(n, "pread", null);
         }
       }
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
   public static long pwrite(int fd, MemorySegment buf, long offset) throws PosixException {
     try (Scratch s = Scratch.open()) {
       while (true) {
-        long n = (long) PWRITE.H.invokeExact(s.errno(), fd, buf, buf.byteSize(), offset);
+        long n = s.call(Syscalls.PWRITE64, fd, s.address(buf), buf.byteSize(), offset);
         if (n >= 0 || s.lastErrno() != Errno.EINTR) {
           return s.check(n, "pwrite", null);
         }
       }
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
@@ -581,13 +399,11 @@ public final class Posix {
   public static long read(int fd, MemorySegment buf) throws PosixException {
     try (Scratch s = Scratch.open()) {
       while (true) {
-        long n = (long) READ.H.invokeExact(s.errno(), fd, buf, buf.byteSize());
+        long n = s.call(Syscalls.READ, fd, s.address(buf), buf.byteSize());
         if (n >= 0 || s.lastErrno() != Errno.EINTR) {
           return s.check(n, "read", null);
         }
       }
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
@@ -595,63 +411,56 @@ public final class Posix {
   public static long write(int fd, MemorySegment buf) throws PosixException {
     try (Scratch s = Scratch.open()) {
       while (true) {
-        long n = (long) WRITE.H.invokeExact(s.errno(), fd, buf, buf.byteSize());
+        long n = s.call(Syscalls.WRITE, fd, s.address(buf), buf.byteSize());
         if (n >= 0 || s.lastErrno() != Errno.EINTR) {
           return s.check(n, "write", null);
         }
       }
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
   /** One {@code writev(2)} of {@code count} {@code struct iovec}s at {@code iov}. */
   public static long writev(int fd, MemorySegment iov, int count) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      return s.check((long) WRITEV.H.invokeExact(s.errno(), fd, iov, count), "writev", null);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      return s.check(s.call(Syscalls.WRITEV, fd, s.address(iov), count), "writev", null);
     }
   }
 
   public static void ftruncate(int fd, long length) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FTRUNCATE.H.invokeExact(s.errno(), fd, length), "ftruncate", null);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      s.check(s.call(Syscalls.FTRUNCATE, fd, length), "ftruncate", null);
     }
   }
 
   public static void fsync(int fd) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FSYNC.H.invokeExact(s.errno(), fd), "fsync", null);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      s.check(s.call(Syscalls.FSYNC, fd), "fsync", null);
+    }
+  }
+
+  /** {@code syncfs(2)}: forces everything written to {@code fd}'s filesystem to disk. */
+  public static void syncfs(int fd) throws PosixException {
+    try (Scratch s = Scratch.open()) {
+      s.check(s.call(Syscalls.SYNCFS, fd), "syncfs", null);
     }
   }
 
   public static void fdatasync(int fd) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FDATASYNC.H.invokeExact(s.errno(), fd), "fdatasync", null);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      s.check(s.call(Syscalls.FDATASYNC, fd), "fdatasync", null);
     }
   }
 
   public static void fallocate(int fd, int mode, long offset, long length) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FALLOCATE.H.invokeExact(s.errno(), fd, mode, offset, length), "fallocate", null);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      s.check(s.call(Syscalls.FALLOCATE, fd, mode, offset, length), "fallocate", null);
     }
   }
 
   /** {@code lseek(2)}; with {@link #SEEK_DATA}/{@link #SEEK_HOLE} past the last data it throws ENXIO. */
   public static long lseek(int fd, long offset, int whence) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      return s.check((long) LSEEK.H.invokeExact(s.errno(), fd, offset, whence), "lseek", null);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      return s.check(s.call(Syscalls.LSEEK, fd, offset, whence), "lseek", null);
     }
   }
 
@@ -665,37 +474,29 @@ public final class Posix {
       MemorySegment offsets = s.allocate(16);
       offsets.set(JAVA_LONG, 0, inOffset);
       offsets.set(JAVA_LONG, 8, outOffset);
-      long n = (long) COPY_FILE_RANGE.H.invokeExact(s.errno(), in, offsets, out, offsets.asSlice(8), length, 0);
+      long n = s.call(Syscalls.COPY_FILE_RANGE, in, s.address(offsets), out, s.address(offsets.asSlice(8)), length, 0);
       return s.check(n, "copy_file_range", null);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
   /** {@code ioctl(2)} with an integer argument, such as {@link #FICLONE}. */
   public static int ioctl(int fd, long request, int arg) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      return s.check((int) IOCTL_INT.H.invokeExact(s.errno(), fd, request, arg), "ioctl", null);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      return (int) s.check(s.call(Syscalls.IOCTL, fd, request, arg), "ioctl", null);
     }
   }
 
   /** {@code ioctl(2)} with a pointer to a structure the caller lays out. */
   public static int ioctl(int fd, long request, MemorySegment arg) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      return s.check((int) IOCTL_PTR.H.invokeExact(s.errno(), fd, request, arg), "ioctl", null);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      return (int) s.check(s.call(Syscalls.IOCTL, fd, request, s.address(arg)), "ioctl", null);
     }
   }
 
   /** {@code flock(2)}; with {@link #LOCK_NB} a held lock fails with EWOULDBLOCK (EAGAIN). */
   public static void flock(int fd, int operation) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      s.check((int) FLOCK.H.invokeExact(s.errno(), fd, operation), "flock", null);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      s.check(s.call(Syscalls.FLOCK, fd, operation), "flock", null);
     }
   }
 
@@ -711,7 +512,8 @@ public final class Posix {
       MemorySegment handle = s.allocate(8 + maxBytes);
       handle.set(JAVA_INT, 0, maxBytes);
       MemorySegment mountId = s.allocate(4);
-      int rc = (int) NAME_TO_HANDLE_AT.H.invokeExact(s.errno(), dirfd, s.cstring(path), handle, mountId, flags);
+      long rc = s.call(Syscalls.NAME_TO_HANDLE_AT, dirfd, s.address(s.cstring(path)), s.address(handle),
+          s.address(mountId), flags);
       if (rc < 0 && s.lastErrno() == Errno.EOPNOTSUPP) {
         return null;
       }
@@ -719,8 +521,6 @@ public final class Posix {
       int bytes = handle.get(JAVA_INT, 0);
       return new FileHandle(handle.get(JAVA_INT, 4), handle.asSlice(8, bytes).toArray(JAVA_BYTE),
           mountId.get(JAVA_INT, 0));
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
@@ -734,47 +534,37 @@ public final class Posix {
       handle.set(JAVA_INT, 0, fh.bytes().length);
       handle.set(JAVA_INT, 4, fh.type());
       MemorySegment.copy(fh.bytes(), 0, handle, JAVA_BYTE, 8, fh.bytes().length);
-      int fd = (int) OPEN_BY_HANDLE_AT.H.invokeExact(s.errno(), mountFd, handle, flags | O_CLOEXEC);
+      int fd = (int) s.call(Syscalls.OPEN_BY_HANDLE_AT, mountFd, s.address(handle), flags | O_CLOEXEC);
       return s.check(fd, "open_by_handle_at", null);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
   // ---------------------------------------------------------------- process
 
   public static int geteuid() {
-    try {
-      return (int) GETEUID.H.invokeExact();
-    } catch (Throwable t) {
-      throw Native.unchecked(t);
+    try (Scratch s = Scratch.open()) {
+      return (int) s.call(Syscalls.GETEUID);
     }
   }
 
   public static int getegid() {
-    try {
-      return (int) GETEGID.H.invokeExact();
-    } catch (Throwable t) {
-      throw Native.unchecked(t);
+    try (Scratch s = Scratch.open()) {
+      return (int) s.call(Syscalls.GETEGID);
     }
   }
 
   public static int getpid() {
-    try {
-      return (int) GETPID.H.invokeExact();
-    } catch (Throwable t) {
-      throw Native.unchecked(t);
+    try (Scratch s = Scratch.open()) {
+      return (int) s.call(Syscalls.GETPID);
     }
   }
 
   /** The process umask, read without changing it for longer than two calls. */
   public static synchronized int umask() {
-    try {
-      int old = (int) UMASK.H.invokeExact(022);
-      int ignored = (int) UMASK.H.invokeExact(old);
+    try (Scratch s = Scratch.open()) {
+      int old = (int) s.call(Syscalls.UMASK, 022);
+      s.call(Syscalls.UMASK, old);
       return old;
-    } catch (Throwable t) {
-      throw Native.unchecked(t);
     }
   }
 }

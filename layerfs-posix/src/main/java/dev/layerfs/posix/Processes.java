@@ -70,14 +70,6 @@ public final class Processes {
     static final MethodHandle H = Native.call("sigfillset",
         FunctionDescriptor.of(JAVA_INT, ADDRESS));
   }
-  private static final class WAITPID {
-    static final MethodHandle H = Native.errnoCall("waitpid",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-  }
-  private static final class PIPE2 {
-    static final MethodHandle H = Native.errnoCall("pipe2",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-  }
 
   private Processes() {}
 
@@ -136,16 +128,14 @@ public final class Processes {
   public static int waitpid(int pid) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment status = s.allocate(4);
-      int rc;
+      long rc;
       do {
-        rc = (int) WAITPID.H.invokeExact(s.errno(), pid, status, 0);
+        rc = s.call(Syscalls.WAIT4, pid, s.address(status), 0, 0);
       } while (rc < 0 && s.lastErrno() == Errno.EINTR);
       s.check(rc, "waitpid", null);
       int raw = status.get(JAVA_INT, 0);
       int signal = raw & 0x7f;
       return signal == 0 ? (raw >> 8) & 0xff : 128 + signal;
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
@@ -153,10 +143,8 @@ public final class Processes {
   public static int[] pipe() throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment fds = s.allocate(8);
-      s.check((int) PIPE2.H.invokeExact(s.errno(), fds, Posix.O_CLOEXEC), "pipe2", null);
+      s.check(s.call(Syscalls.PIPE2, s.address(fds), Posix.O_CLOEXEC), "pipe2", null);
       return new int[] {fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4)};
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 

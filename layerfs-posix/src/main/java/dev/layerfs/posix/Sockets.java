@@ -5,9 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.layerfs.posix.Native.Scratch;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /**
  * Unix-domain socket pairs and descriptor passing ({@code SCM_RIGHTS}), which {@code java.nio} cannot do: the
@@ -32,14 +30,6 @@ public final class Sockets {
   private static final long CMSG_SPACE_ONE_FD = 24;
   private static final long CMSG_LEN_ONE_FD = 20;
 
-  private static final class SOCKETPAIR {
-    static final MethodHandle H = Native.errnoCall("socketpair",
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-  }
-  private static final class RECVMSG {
-    static final MethodHandle H = Native.errnoCall("recvmsg",
-        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-  }
 
   private Sockets() {}
 
@@ -47,10 +37,8 @@ public final class Sockets {
   public static int[] socketpair(int type) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment fds = s.allocate(8);
-      s.check((int) SOCKETPAIR.H.invokeExact(s.errno(), AF_UNIX, type | SOCK_CLOEXEC, 0, fds), "socketpair", null);
+      s.check(s.call(Syscalls.SOCKETPAIR, AF_UNIX, type | SOCK_CLOEXEC, 0, s.address(fds)), "socketpair", null);
       return new int[] {fds.get(JAVA_INT, 0), fds.get(JAVA_INT, 4)};
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
@@ -72,7 +60,7 @@ public final class Sockets {
       msg.set(JAVA_LONG, MSG_CONTROLLEN, CMSG_SPACE_ONE_FD);
       long n;
       do {
-        n = (long) RECVMSG.H.invokeExact(s.errno(), socket, msg, MSG_CMSG_CLOEXEC);
+        n = s.call(Syscalls.RECVMSG, socket, s.address(msg), MSG_CMSG_CLOEXEC);
       } while (n < 0 && s.lastErrno() == Errno.EINTR);
       s.check(n, "recvmsg", null);
       boolean carriesFd = msg.get(JAVA_LONG, MSG_CONTROLLEN) >= CMSG_LEN_ONE_FD
@@ -86,8 +74,6 @@ public final class Sockets {
         throw new PosixException(Errno.EPROTO, "recvmsg", null, "the message carried no descriptor");
       }
       return control.get(JAVA_INT, 16);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 }

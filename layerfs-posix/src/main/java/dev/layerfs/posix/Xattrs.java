@@ -1,14 +1,11 @@
 package dev.layerfs.posix;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.layerfs.posix.Native.Scratch;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,38 +25,6 @@ public final class Xattrs {
   /** The largest value the kernel accepts ({@code XATTR_SIZE_MAX}). */
   public static final int SIZE_MAX = 65536;
 
-  private static final class LGETXATTR {
-    static final MethodHandle H = Native.errnoCall("lgetxattr",
-        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
-  }
-  private static final class GETXATTR {
-    static final MethodHandle H = Native.errnoCall("getxattr",
-        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
-  }
-  private static final class LSETXATTR {
-    static final MethodHandle H = Native.errnoCall("lsetxattr",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
-  }
-  private static final class SETXATTR {
-    static final MethodHandle H = Native.errnoCall("setxattr",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
-  }
-  private static final class LLISTXATTR {
-    static final MethodHandle H = Native.errnoCall("llistxattr",
-        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
-  }
-  private static final class LISTXATTR {
-    static final MethodHandle H = Native.errnoCall("listxattr",
-        FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
-  }
-  private static final class LREMOVEXATTR {
-    static final MethodHandle H = Native.errnoCall("lremovexattr",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-  }
-  private static final class REMOVEXATTR {
-    static final MethodHandle H = Native.errnoCall("removexattr",
-        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-  }
 
   private static final byte[] PROC_FD = "/proc/self/fd/".getBytes(StandardCharsets.US_ASCII);
 
@@ -70,20 +35,18 @@ public final class Xattrs {
     try (Scratch s = Scratch.open()) {
       MemorySegment path = procPath(s, dirfd, name);
       MemorySegment key = s.cstring(attr.getBytes(StandardCharsets.UTF_8));
-      MethodHandle call = name.length == 0 ? GETXATTR.H : LGETXATTR.H;
+      long call = name.length == 0 ? Syscalls.GETXATTR : Syscalls.LGETXATTR;
       MemorySegment buf = s.allocate(4096);
-      long n = (long) call.invokeExact(s.errno(), path, key, buf, buf.byteSize());
+      long n = s.call(call, s.address(path), s.address(key), s.address(buf), buf.byteSize());
       if (n < 0 && s.lastErrno() == Errno.ERANGE) {
         buf = s.allocate(SIZE_MAX);
-        n = (long) call.invokeExact(s.errno(), path, key, buf, buf.byteSize());
+        n = s.call(call, s.address(path), s.address(key), s.address(buf), buf.byteSize());
       }
       if (n < 0 && s.lastErrno() == Errno.ENODATA) {
         return null;
       }
       s.check(n, "getxattr " + attr, name);
       return buf.asSlice(0, n).toArray(JAVA_BYTE);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
@@ -94,11 +57,9 @@ public final class Xattrs {
       MemorySegment key = s.cstring(attr.getBytes(StandardCharsets.UTF_8));
       MemorySegment data = s.allocate(Math.max(1, value.length));
       MemorySegment.copy(value, 0, data, JAVA_BYTE, 0, value.length);
-      MethodHandle call = name.length == 0 ? SETXATTR.H : LSETXATTR.H;
-      int rc = (int) call.invokeExact(s.errno(), path, key, data, (long) value.length, flags);
+      long call = name.length == 0 ? Syscalls.SETXATTR : Syscalls.LSETXATTR;
+      long rc = s.call(call, s.address(path), s.address(key), s.address(data), value.length, flags);
       s.check(rc, "setxattr " + attr, name);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
@@ -106,12 +67,12 @@ public final class Xattrs {
   public static List<String> list(int dirfd, byte[] name) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment path = procPath(s, dirfd, name);
-      MethodHandle call = name.length == 0 ? LISTXATTR.H : LLISTXATTR.H;
+      long call = name.length == 0 ? Syscalls.LISTXATTR : Syscalls.LLISTXATTR;
       MemorySegment buf = s.allocate(4096);
-      long n = (long) call.invokeExact(s.errno(), path, buf, buf.byteSize());
+      long n = s.call(call, s.address(path), s.address(buf), buf.byteSize());
       if (n < 0 && s.lastErrno() == Errno.ERANGE) {
         buf = s.allocate(SIZE_MAX);
-        n = (long) call.invokeExact(s.errno(), path, buf, buf.byteSize());
+        n = s.call(call, s.address(path), s.address(buf), buf.byteSize());
       }
       s.check(n, "listxattr", name);
       List<String> names = new ArrayList<>();
@@ -123,8 +84,6 @@ public final class Xattrs {
         }
       }
       return names;
-    } catch (Throwable t) {
-      throw Native.propagate(t);
     }
   }
 
@@ -133,10 +92,8 @@ public final class Xattrs {
     try (Scratch s = Scratch.open()) {
       MemorySegment path = procPath(s, dirfd, name);
       MemorySegment key = s.cstring(attr.getBytes(StandardCharsets.UTF_8));
-      MethodHandle call = name.length == 0 ? REMOVEXATTR.H : LREMOVEXATTR.H;
-      s.check((int) call.invokeExact(s.errno(), path, key), "removexattr " + attr, name);
-    } catch (Throwable t) {
-      throw Native.propagate(t);
+      long call = name.length == 0 ? Syscalls.REMOVEXATTR : Syscalls.LREMOVEXATTR;
+      s.check(s.call(call, s.address(path), s.address(key)), "removexattr " + attr, name);
     }
   }
 

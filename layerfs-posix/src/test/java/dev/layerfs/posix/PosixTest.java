@@ -170,4 +170,60 @@ class PosixTest {
     PosixException e = assertThrows(PosixException.class, () -> Posix.mkdirat(dir, name, 0755));
     assertEquals(Errno.ENAMETOOLONG, e.errno());
   }
+
+  @Test
+  void dup2OfADescriptorOntoItselfOnlyChecksItIsOpen() throws Exception {
+    int fd = Posix.openat(dir, new byte[] {'f'}, O_CREAT | O_RDWR, 0600);
+    Posix.dup2(fd, fd);
+    Posix.close(fd);
+    PosixException e = assertThrows(PosixException.class, () -> Posix.dup2(fd, fd));
+    assertEquals(Errno.EBADF, e.errno());
+    assertEquals("dup2", e.call());
+  }
+
+  @Test
+  void dup2ReplacesTheTargetDescriptor() throws Exception {
+    int file = Posix.openat(dir, new byte[] {'f'}, O_CREAT | O_RDWR, 0600);
+    int other = Posix.openat(dir, new byte[] {'.'}, O_PATH | O_DIRECTORY);
+    try {
+      Posix.dup2(file, other);
+      assertEquals(Posix.fstat(file).ino(), Posix.fstat(other).ino());
+    } finally {
+      Posix.close(file);
+      Posix.close(other);
+    }
+  }
+
+  @Test
+  void deviceNumbersBeyondThirtyTwoBitsFailWithOverflow() {
+    long dev = Posix.makedev(0x1000, 1);
+    PosixException e = assertThrows(PosixException.class,
+        () -> Posix.mknodat(dir, new byte[] {'d'}, Posix.S_IFCHR | 0600, dev));
+    assertEquals(Errno.EOVERFLOW, e.errno());
+    assertThrows(PosixException.class, () -> Posix.lstatat(dir, new byte[] {'d'}));
+  }
+
+  @Test
+  void callsRefuseMemoryTheKernelCannotUse() throws Exception {
+    int fd = Posix.openat(dir, new byte[] {'f'}, O_CREAT | O_RDWR, 0600);
+    try {
+      assertThrows(IllegalArgumentException.class, () -> Posix.write(fd, MemorySegment.ofArray(new byte[8])));
+      MemorySegment closed;
+      try (Arena arena = Arena.ofConfined()) {
+        closed = arena.allocate(8);
+      }
+      assertThrows(IllegalStateException.class, () -> Posix.write(fd, closed));
+      assertEquals(0, Posix.fstat(fd).size());
+    } finally {
+      Posix.close(fd);
+    }
+  }
+
+  @Test
+  void syncfsOfAnOpenDirectory() throws Exception {
+    int fd = Posix.openat(dir, new byte[] {'.'}, Posix.O_RDONLY | O_DIRECTORY);
+    Posix.syncfs(fd);
+    Posix.close(fd);
+    assertEquals(Errno.EBADF, assertThrows(PosixException.class, () -> Posix.syncfs(fd)).errno());
+  }
 }

@@ -70,7 +70,7 @@ final class Backings {
   }
 
   private Candidate refused(PosixException e) {
-    Session.LOG.log(warned.compareAndSet(false, true) ? Level.WARNING : Level.DEBUG,
+    Session.log().log(warned.compareAndSet(false, true) ? Level.WARNING : Level.DEBUG,
         "passthrough refused; serving the file through the daemon", e);
     return null;
   }
@@ -123,7 +123,7 @@ final class Backings {
     try (Arena arena = Arena.ofConfined()) {
       Posix.ioctl(fuseFd, Abi.DEV_IOC_BACKING_CLOSE, arena.allocateFrom(JAVA_INT, id));
     } catch (PosixException e) {
-      Session.LOG.log(Level.WARNING, "could not unregister backing file " + id, e);
+      Session.log().log(Level.WARNING, "could not unregister backing file " + id, e);
     }
   }
 }

@@ -188,7 +188,7 @@ final class Mounter {
       try {
         Processes.waitpid(attached.helperPid());
       } catch (PosixException e) {
-        Session.LOG.log(Level.WARNING, "could not wait for " + HELPER, e);
+        Session.log().log(Level.WARNING, "could not wait for " + HELPER, e);
       }
     }
   }
@@ -239,7 +239,7 @@ final class Mounter {
       return;
     }
     if (Posix.geteuid() != 0) {
-      Session.LOG.log(Level.WARNING, "the FUSE mount was busy and fusectl is not mounted; its connection ends when"
+      Session.log().log(Level.WARNING, "the FUSE mount was busy and fusectl is not mounted; its connection ends when"
           + " the last open file on it is closed");
       return;
     }

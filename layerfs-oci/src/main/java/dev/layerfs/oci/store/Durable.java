@@ -1,13 +1,8 @@
 package dev.layerfs.oci.store;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
 import java.io.IOException;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.invoke.MethodHandle;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -20,9 +15,6 @@ import java.nio.file.StandardOpenOption;
  * name and its directory forced, so a reader sees either the old or the new content, never a torn one.
  */
 final class Durable {
-  private static final MethodHandle SYNCFS = Linker.nativeLinker().downcallHandle(
-      Linker.nativeLinker().defaultLookup().find("syncfs").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-
   private Durable() {}
 
   /** Replaces {@code file} with {@code content} atomically; {@code scratch} is a directory on the same filesystem. */
@@ -66,14 +58,7 @@ final class Durable {
   static void syncFilesystem(Path dir) throws IOException {
     int fd = Posix.openat(Posix.AT_FDCWD, Names.bytes(dir.toString()), Posix.O_RDONLY | Posix.O_DIRECTORY);
     try {
-      int rc = (int) SYNCFS.invokeExact(fd);
-      if (rc != 0) {
-        throw new IOException("syncfs(" + dir + ") failed");
-      }
-    } catch (IOException | RuntimeException | Error e) {
-      throw e;
-    } catch (Throwable t) {
-      throw new IllegalStateException(t);
+      Posix.syncfs(fd);
     } finally {
       Posix.closeQuietly(fd);
     }
