@@ -14,6 +14,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 
 /**
  * The linker plumbing shared by every binding: one {@code syscall(2)} downcall, errno capture and per-thread scratch
@@ -88,7 +89,7 @@ final class Native {
 
   /**
    * Per-thread native memory for one call's arguments, reused across calls so hot paths allocate nothing.
-   * Opening marks the high-water point and closing returns to it, so calls may nest.
+   * Opening pushes the high-water point and closing pops back to it, so calls may nest.
    */
   static final class Scratch implements AutoCloseable {
     private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
@@ -100,11 +101,15 @@ final class Native {
     private final MemorySegment[] passed = new MemorySegment[6];
     private int passedCount;
     private long used;
-    private long mark;
+    private long[] marks = new long[4];
+    private int depth;
 
     static Scratch open() {
       Scratch scratch = LOCAL.get();
-      scratch.mark = scratch.used;
+      if (scratch.depth == scratch.marks.length) {
+        scratch.marks = Arrays.copyOf(scratch.marks, scratch.depth * 2);
+      }
+      scratch.marks[scratch.depth++] = scratch.used;
       return scratch;
     }
 
@@ -201,7 +206,7 @@ final class Native {
 
     @Override
     public void close() {
-      used = mark;
+      used = marks[--depth];
       release();
     }
   }
