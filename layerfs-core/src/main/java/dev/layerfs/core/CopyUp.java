@@ -18,7 +18,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Order of the metadata follows the kernel: the parent is marked impure, data is copied (reflink, else
  * {@code copy_file_range} over the data regions only, so holes stay holes), then xattrs except the overlay's own,
- * the origin handle, mode, owner and last atime/mtime; the upper parent's times are restored afterwards.
+ * the inode flags ({@link FileAttr#copyUp}), the origin handle, mode, owner and last atime/mtime; the upper
+ * parent's times are restored afterwards.
  *
  * <p>Each node's copy-up is serialized on the node; the data copy runs without the directory lock, which is taken
  * only for the final link or rename.
@@ -271,6 +272,9 @@ final class CopyUp {
    */
   private void copyMetadata(Lower src, Stat st, int dirfd, byte[] name, byte[] origin) throws PosixException {
     copyXattrs(src, dirfd, name);
+    if (st.isRegularFile() || st.isDirectory()) {
+      o.fileAttr.copyUp(src, st.isDirectory(), dirfd, name);
+    }
     if (origin != null) {
       try {
         Xattrs.set(dirfd, name, o.xattrs.origin, origin, 0);

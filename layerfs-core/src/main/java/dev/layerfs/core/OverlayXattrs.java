@@ -24,6 +24,8 @@ final class OverlayXattrs {
   final String impure;
   final String whiteout;
   final String uuid;
+  /** The immutable ('i') and append-only ('a') flags of an upper object, which the real inode must not carry. */
+  final String protattr;
   private final String escaped;
 
   OverlayXattrs(boolean user) {
@@ -34,6 +36,7 @@ final class OverlayXattrs {
     this.impure = prefix + "impure";
     this.whiteout = prefix + "whiteout";
     this.uuid = prefix + "uuid";
+    this.protattr = prefix + "protattr";
     this.escaped = prefix + "overlay.";
   }
 

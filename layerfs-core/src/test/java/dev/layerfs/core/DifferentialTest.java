@@ -36,6 +36,12 @@ class DifferentialTest {
     differential("redirect_dir=on").checkDefaultAcls(op -> true);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"redirect_dir=on", "userxattr"})
+  void inodeFlags(String options) throws Exception {
+    differential(options).checkInodeFlags(op -> true);
+  }
+
   /**
    * The upper root's {@code overlay.uuid} and the uuid in origin handles, for each of the kernel's choices; on a
    * tmpfs, which has a uuid (the root filesystem of a VM image may have none, and then every choice looks alike).

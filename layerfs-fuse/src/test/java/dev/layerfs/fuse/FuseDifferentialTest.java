@@ -44,6 +44,13 @@ class FuseDifferentialTest {
     differential("redirect_dir=on").checkDefaultAcls(op -> true);
   }
 
+  /** {@code lsattr}/{@code chattr} through FUSE_IOCTL, and the refusals the engine makes for the VFS. */
+  @ParameterizedTest
+  @ValueSource(strings = {"redirect_dir=on", "userxattr"})
+  void inodeFlags(String options) throws Exception {
+    differential(options).checkInodeFlags(op -> true);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"redirect_dir=on", "redirect_dir=off", "userxattr"})
   void randomSequences(String options) throws Exception {

@@ -316,6 +316,21 @@ public final class Posix {
     return statx(fd, new byte[0], AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, "fstat");
   }
 
+  /**
+   * The {@code stx_attributes} of {@code path} relative to {@code dirfd} (such as {@code STATX_ATTR_IMMUTABLE}), never
+   * following a final symlink: the inode flags of any file type, without opening it.
+   */
+  public static long statxAttributes(int dirfd, byte[] path) throws PosixException {
+    try (Scratch s = Scratch.open()) {
+      MemorySegment buf = s.allocate(STATX_SIZE);
+      int flags = path.length == 0 ? AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW : AT_SYMLINK_NOFOLLOW;
+      s.check((int) STATX.H.invokeExact(s.errno(), dirfd, s.cstring(path), flags, 0, buf), "statx", path);
+      return buf.get(JAVA_LONG, 8);
+    } catch (Throwable t) {
+      throw Native.propagate(t);
+    }
+  }
+
   /** Like {@link #lstatat} but answers null when the name does not exist. */
   public static Stat lstatatOrNull(int dirfd, byte[] path) throws PosixException {
     try (Scratch s = Scratch.open()) {
