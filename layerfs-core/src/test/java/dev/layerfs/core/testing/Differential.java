@@ -26,15 +26,34 @@ public final class Differential {
   private final Path scratch;
   private final ViewUnderTest.Factory factory;
   private final String extraOptions;
+  private final KnownDifference known;
 
   /**
    * @param extraOptions kernel mount options both sides get besides the layer dirs, such as
    *     {@code redirect_dir=on} or {@code userxattr}
    */
   public Differential(Path scratch, ViewUnderTest.Factory factory, String extraOptions) {
+    this(scratch, factory, extraOptions, (op, kernel, tested) -> false);
+  }
+
+  private Differential(Path scratch, ViewUnderTest.Factory factory, String extraOptions, KnownDifference known) {
     this.scratch = scratch;
     this.factory = factory;
     this.extraOptions = extraOptions;
+    this.known = known;
+  }
+
+  /**
+   * An outcome a view may give instead of the kernel's, where its frontend cannot give the kernel's (each one named
+   * and explained where it is allowed); both sides must still end in the same state.
+   */
+  public interface KnownDifference {
+    boolean allows(Op op, String kernel, String tested);
+  }
+
+  /** This differential, taking {@code difference} as agreement. */
+  public Differential allowing(KnownDifference difference) {
+    return new Differential(scratch, factory, extraOptions, difference);
   }
 
   /** Runs the scenario; answers null when both sides agree, else a description of the first difference. */
@@ -78,12 +97,12 @@ public final class Differential {
     }
   }
 
-  private static String compareOps(List<Op> ops, FsOps kernel, FsOps tested) {
+  private String compareOps(List<Op> ops, FsOps kernel, FsOps tested) {
     for (int i = 0; i < ops.size(); i++) {
       Op op = ops.get(i);
       String a = op.applyTo(kernel);
       String b = op.applyTo(tested);
-      if (!a.equals(b)) {
+      if (!a.equals(b) && !known.allows(op, a, b)) {
         return "operation " + (i + 1) + " (" + op + ") gave '" + a + "' on the kernel and '" + b + "' on layerfs";
       }
     }
@@ -288,10 +307,16 @@ public final class Differential {
    */
   public void checkRandomSequences(int count, long seedBase, long seedStride, boolean userXattr,
       java.util.function.Predicate<Op> supported) throws Exception {
+    checkRandomSequences(count, seedBase, seedStride, userXattr, false, supported);
+  }
+
+  /** As above; with {@code flags}, the sequences also change inode flags ({@link RandomScenarios#generate}). */
+  public void checkRandomSequences(int count, long seedBase, long seedStride, boolean userXattr, boolean flags,
+      java.util.function.Predicate<Op> supported) throws Exception {
     for (int i = 0; i < count; i++) {
       long seed = seedBase + seedStride * i;
       LayerFixture fixture = LayerFixture.random(seed, 1 + (int) Math.floorMod(seed, 3), seed % 2 == 0, userXattr);
-      List<Op> ops = RandomScenarios.generate(seed, 8).stream().filter(supported).toList();
+      List<Op> ops = RandomScenarios.generate(seed, 8, flags).stream().filter(supported).toList();
       String difference = run(fixture, ops);
       if (difference != null) {
         List<Op> shortest = shrink(fixture, ops);
