@@ -2,6 +2,7 @@ package dev.layerfs.core;
 
 import dev.layerfs.core.Node.Lower;
 import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.Fd;
 import dev.layerfs.posix.FileHandle;
 import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
@@ -88,11 +89,14 @@ final class CopyUp {
     if (tmp < 0) {
       return copyOther(node, parent, parentFd, src, st, origin);
     }
+    // One descriptor of the lower file serves the data and the inode flags.
+    int in = -1;
     try {
+      in = src.layer().open(src.path(), Posix.O_RDONLY | Posix.O_NONBLOCK, 0);
       if (data) {
-        copyData(src, st, tmp);
+        copyData(src, in, st, tmp);
       }
-      copyMetadata(src, st, tmp, EMPTY, origin);
+      copyMetadata(src, in, st, tmp, EMPTY, origin);
       if (data && st.size() > 0 && !o.options.volatileWrites()) {
         Posix.fsync(tmp);
       }
@@ -108,6 +112,9 @@ final class CopyUp {
       return origin != null ? 0 : Posix.fstat(tmp).ino();
     } finally {
       Posix.closeQuietly(tmp);
+      if (in >= 0) {
+        Posix.closeQuietly(in);
+      }
     }
   }
 
@@ -121,8 +128,8 @@ final class CopyUp {
         case Posix.S_IFLNK -> Posix.symlinkat(src.layer().readlink(src.path()), wd, tmp);
         case Posix.S_IFREG -> {
           int fd = Posix.openat(wd, tmp, Posix.O_CREAT | Posix.O_EXCL | Posix.O_RDWR, 0);
-          try {
-            copyData(src, st, fd);
+          try (Fd in = new Fd(src.layer().open(src.path(), Posix.O_RDONLY | Posix.O_NONBLOCK, 0))) {
+            copyData(src, in.value(), st, fd);
             if (st.size() > 0 && !o.options.volatileWrites()) {
               Posix.fsync(fd);
             }
@@ -132,7 +139,7 @@ final class CopyUp {
         }
         default -> Posix.mknodat(wd, tmp, st.type(), st.rdev());
       }
-      copyMetadata(src, st, wd, tmp, origin);
+      copyMetadata(src, -1, st, wd, tmp, origin);
       parent.dirLock.writeLock().lock();
       try {
         if (node.dead) {
@@ -162,34 +169,26 @@ final class CopyUp {
    * Copies the data regions of a lower file; the holes between them stay holes. A file with as many blocks as
    * bytes has no holes, and is copied without asking where they are.
    */
-  private void copyData(Lower src, Stat st, int out) throws PosixException {
+  private void copyData(Lower src, int in, Stat st, int out) throws PosixException {
     long size = st.size();
-    if (size == 0) {
+    if (size == 0 || reflink(src.layer(), in, out)) {
       return;
     }
-    int in = src.layer().open(src.path(), Posix.O_RDONLY, 0);
-    try {
-      if (reflink(src.layer(), in, out)) {
-        return;
-      }
-      if (st.blocks() * 512 >= size) {
-        copyRange(in, out, 0, size);
-        return;
-      }
-      long pos = 0;
-      while (pos < size) {
-        long start = seek(in, pos, Posix.SEEK_DATA, size);
-        if (start >= size) {
-          break;
-        }
-        long end = Math.min(size, seek(in, start, Posix.SEEK_HOLE, size));
-        copyRange(in, out, start, end);
-        pos = end;
-      }
-      Posix.ftruncate(out, size);
-    } finally {
-      Posix.closeQuietly(in);
+    if (st.blocks() * 512 >= size) {
+      copyRange(in, out, 0, size);
+      return;
     }
+    long pos = 0;
+    while (pos < size) {
+      long start = seek(in, pos, Posix.SEEK_DATA, size);
+      if (start >= size) {
+        break;
+      }
+      long end = Math.min(size, seek(in, start, Posix.SEEK_HOLE, size));
+      copyRange(in, out, start, end);
+      pos = end;
+    }
+    Posix.ftruncate(out, size);
   }
 
   /** Clones the whole file where the filesystems can; a layer that cannot is not asked again. */
@@ -267,13 +266,15 @@ final class CopyUp {
   }
 
   /**
-   * Xattrs, origin, mode, owner, times, in the kernel's order; {@code name} empty means the descriptor itself.
+   * Xattrs, inode flags, origin, mode, owner, times, in the kernel's order; {@code name} empty means the descriptor
+   * itself; {@code lowerFd} is an open descriptor of the lower object, or -1.
    * Without privilege, owners and privileged xattrs that cannot be set are left as the process makes them.
    */
-  private void copyMetadata(Lower src, Stat st, int dirfd, byte[] name, byte[] origin) throws PosixException {
+  private void copyMetadata(Lower src, int lowerFd, Stat st, int dirfd, byte[] name, byte[] origin)
+      throws PosixException {
     copyXattrs(src, dirfd, name);
     if (st.isRegularFile() || st.isDirectory()) {
-      o.fileAttr.copyUp(src, st.isDirectory(), dirfd, name);
+      o.fileAttr.copyUp(src, lowerFd, st.isDirectory(), dirfd, name);
     }
     if (origin != null) {
       try {

@@ -112,21 +112,27 @@ final class FileAttr {
    * and nothing else is copied. Lower filesystems without flags are skipped, as the kernel does. Only regular files
    * and directories are asked (see the class comment).
    *
+   * @param lowerFd an open descriptor of the lower object, or -1 to open one
    * @param dirfd and {@code name}: the new object; an empty name means {@code dirfd} is the object itself
    */
-  void copyUp(Node.Lower src, boolean directory, int dirfd, byte[] name) throws PosixException {
+  void copyUp(Node.Lower src, int lowerFd, boolean directory, int dirfd, byte[] name) throws PosixException {
     String path = "/" + Names.printable(src.path());
     int lower;
-    try (Layer.Location at = src.layer().locate(src.path())) {
-      int fd = openReal(at.dirfd(), at.name(), directory);
-      try {
-        lower = InodeFlags.get(fd, path);
-      } catch (PosixException e) {
-        if (e.errno() == Errno.ENOTTY || e.errno() == Errno.EINVAL || e.errno() == Errno.EOPNOTSUPP) {
-          return;
+    int fd = lowerFd;
+    try {
+      if (fd < 0) {
+        try (Layer.Location at = src.layer().locate(src.path())) {
+          fd = openReal(at.dirfd(), at.name(), directory);
         }
-        throw e;
-      } finally {
+      }
+      lower = InodeFlags.get(fd, path);
+    } catch (PosixException e) {
+      if (e.errno() == Errno.ENOTTY || e.errno() == Errno.EINVAL || e.errno() == Errno.EOPNOTSUPP) {
+        return;
+      }
+      throw e;
+    } finally {
+      if (fd >= 0 && fd != lowerFd) {
         Posix.closeQuietly(fd);
       }
     }
@@ -142,17 +148,17 @@ final class FileAttr {
     if ((lower & COPY_FLAGS) == 0) {
       return;
     }
-    int fd = name.length == 0 ? dirfd : openReal(dirfd, name, directory);
+    int target = name.length == 0 ? dirfd : openReal(dirfd, name, directory);
     try {
-      int upper = InodeFlags.get(fd, path);
-      InodeFlags.set(fd, (upper & ~COPY_FLAGS) | (lower & COPY_FLAGS), path);
+      int upper = InodeFlags.get(target, path);
+      InodeFlags.set(target, (upper & ~COPY_FLAGS) | (lower & COPY_FLAGS), path);
     } catch (PosixException e) {
       if (e.errno() != Errno.ENOTTY && e.errno() != Errno.EINVAL) {
         throw e;
       }
     } finally {
-      if (fd != dirfd) {
-        Posix.closeQuietly(fd);
+      if (target != dirfd) {
+        Posix.closeQuietly(target);
       }
     }
   }

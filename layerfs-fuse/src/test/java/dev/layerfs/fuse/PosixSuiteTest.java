@@ -51,7 +51,8 @@ class PosixSuiteTest {
    * Cases fuse-overlayfs 1.10 fails (found by this suite): it answers SEEK_DATA and SEEK_HOLE as if the file had no
    * holes; {@code lsattr} shows the real file's flags, but {@code chattr} of any flag fails with EOPNOTSUPP.
    */
-  static final Set<String> FUSE_OVERLAYFS_FAILS = Set.of("fallocateAndHoles", "inodeFlags", "inodeFlagsOnOpenFiles");
+  static final Set<String> FUSE_OVERLAYFS_FAILS = Set.of("fallocateAndHoles", "inodeFlags",
+      "inodeFlagsThroughFsxattr", "inodeFlagsOnOpenFiles");
 
   enum Impl { LAYERFS, KERNEL, FUSE_OVERLAYFS }
 
@@ -465,6 +466,21 @@ class PosixSuiteTest {
       sh("touch " + m.resolve("dir/new"));
       assertThrows(IOException.class, () -> sh("rm " + m.resolve("dir/new")));
       sh("chattr -a " + m.resolve("dir"));
+    });
+  }
+
+  /** The XFS-style requests ({@code FS_IOC_FSSETXATTR}, {@code FSGETXATTR}) that {@code xfs_io} makes, on a file. */
+  @ParameterizedTest
+  @EnumSource(Impl.class)
+  void inodeFlagsThroughFsxattr(Impl impl) throws Exception {
+    check(impl, "inodeFlagsThroughFsxattr", () -> {
+      Path inner = m.resolve("dir/inner");
+      sh("xfs_io -r -c 'chattr +a' " + inner);
+      assertEquals("-----a--------e-------", lsattr(inner));
+      assertTrue(sh("xfs_io -r -c 'lsattr -v' " + inner).contains("[append-only]"));
+      assertThrows(IOException.class, () -> sh("echo x > " + inner));
+      sh("xfs_io -r -c 'chattr -a' -c 'chattr +A' " + inner);
+      assertEquals("-------A------e-------", lsattr(inner));
     });
   }
 
