@@ -19,8 +19,7 @@ import dev.layerfs.posix.Xattrs;
  */
 final class FileAttr {
   /** {@code OVL_COPY_FS_FLAGS_MASK}: what copy-up copies onto the upper inode. */
-  static final int COPY_FLAGS = InodeFlags.FS_SYNC_FL | InodeFlags.FS_NOATIME_FL;
-  private static final int COPY_XFLAGS = InodeFlags.FS_XFLAG_SYNC | InodeFlags.FS_XFLAG_NOATIME;
+  private static final int COPY_FLAGS = InodeFlags.FS_SYNC_FL | InodeFlags.FS_NOATIME_FL;
   private static final int PROT_XFLAGS = InodeFlags.FS_XFLAG_IMMUTABLE | InodeFlags.FS_XFLAG_APPEND;
 
   private final Overlay o;
@@ -190,7 +189,7 @@ final class FileAttr {
     }
   }
 
-  static int toXflags(int protection) {
+  private static int toXflags(int protection) {
     return ((protection & Protection.IMMUTABLE) != 0 ? InodeFlags.FS_XFLAG_IMMUTABLE : 0)
         | ((protection & Protection.APPEND) != 0 ? InodeFlags.FS_XFLAG_APPEND : 0);
   }

@@ -31,8 +31,6 @@ public final class InodeFlags {
 
   public static final int FS_XFLAG_IMMUTABLE = 0x8;
   public static final int FS_XFLAG_APPEND = 0x10;
-  public static final int FS_XFLAG_SYNC = 0x20;
-  public static final int FS_XFLAG_NOATIME = 0x40;
 
   /** {@code STATX_ATTR_IMMUTABLE} and {@code STATX_ATTR_APPEND}: the same bits as the inode flags. */
   public static final long STATX_ATTR_IMMUTABLE = 0x10;
