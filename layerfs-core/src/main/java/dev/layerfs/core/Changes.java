@@ -28,6 +28,7 @@ final class Changes {
   Node make(Node dir, byte[] name, int mode, long rdev, byte[] target, Caller caller, String call)
       throws PosixException {
     checkAbsent(dir, name, call);
+    o.protection.checkCreate(dir, call);
     o.copyUp.ensureUpper(dir, CopyUp.Data.ALL);
     dir.dirLock.writeLock().lock();
     try {
@@ -47,12 +48,17 @@ final class Changes {
       if (existing != null) {
         return openExisting(existing, flags);
       }
+      o.protection.checkCreate(dir, "create");
       o.copyUp.ensureUpper(dir, CopyUp.Data.ALL);
     }
+    int dirFlags = o.protection.of(dir); // before the directory's lock: reading them takes its parent's
     dir.dirLock.writeLock().lock();
     try {
       existing = o.lookups.childOrNull(dir, name);
       if (existing == null) {
+        if ((dirFlags & Protection.IMMUTABLE) != 0) {
+          throw o.protection.refused("create", dir);
+        }
         Creation c = new Creation(dir, name, Posix.S_IFREG | (mode & 07777), caller);
         return c.createOpen(flags);
       }
@@ -74,6 +80,8 @@ final class Changes {
 
   Node link(Node source, Node dir, byte[] name) throws PosixException {
     checkAbsent(dir, name, "link");
+    o.protection.checkCreate(dir, "link");
+    o.protection.checkLinkSource(source);
     if (source.isDirectory()) {
       throw new PosixException(Errno.EPERM, "link", o.pathOf(source));
     }
@@ -337,6 +345,7 @@ final class Changes {
   void remove(Node dir, byte[] name, boolean directory) throws PosixException {
     String call = directory ? "rmdir" : "unlink";
     Node target = o.lookups.child(dir, name, call);
+    o.protection.checkDelete(dir, target, call);
     if (target.isDirectory() != directory) {
       throw new PosixException(directory ? Errno.ENOTDIR : Errno.EISDIR, call, o.pathOf(target));
     }
@@ -418,6 +427,7 @@ final class Changes {
         throw new PosixException(Errno.EINVAL, "truncate", o.pathOf(node));
       }
     }
+    o.protection.checkSetattr(node, change);
     if (change.mode() != SetAttr.KEEP && node.type == Posix.S_IFLNK) {
       throw new PosixException(Errno.EOPNOTSUPP, "chmod", o.pathOf(node));
     }
@@ -450,6 +460,7 @@ final class Changes {
   }
 
   void setxattr(Node node, String name, byte[] value, int flags) throws PosixException {
+    o.protection.checkXattrWrite(node, "setxattr " + name);
     checkUserXattrAllowed(node, name, "setxattr");
     o.copyUp.ensureUpper(node, CopyUp.Data.UNLESS_METACOPY);
     onUpper(node, at -> Xattrs.set(at.dirfd(), at.name(), o.xattrs.toReal(name), value, flags));
@@ -478,6 +489,7 @@ final class Changes {
 
   /** Removes an xattr; one the object does not have is ENODATA without a copy-up, as in the kernel. */
   void removexattr(Node node, String name) throws PosixException {
+    o.protection.checkXattrWrite(node, "removexattr " + name);
     checkUserXattrAllowed(node, name, "removexattr");
     String real = o.xattrs.toReal(name);
     byte[] present = o.lookups.onTop(node, top -> {

@@ -18,7 +18,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Order of the metadata follows the kernel: the parent is marked impure, data is copied (reflink, else
  * {@code copy_file_range} over the data regions only, so holes stay holes), then xattrs except the overlay's own,
- * the origin handle, mode, owner and last atime/mtime; the upper parent's times are restored afterwards.
+ * the inode flags ({@link FileAttr#copyUp}), the origin handle, mode, owner and last atime/mtime; the upper
+ * parent's times are restored afterwards.
  *
  * <p>Under {@code metacopy=on} a regular file whose attributes, xattrs or names change is copied without its data
  * (an empty {@code overlay.metacopy} and the size as a hole), and its data follows at the first open for writing or
@@ -205,8 +206,9 @@ final class CopyUp {
 
   /**
    * Copies the data of an upper metacopy file into it (with {@code data} false, for a truncation to zero, only
-   * ends its metacopy state), in place as the kernel's {@code ovl_copy_up_meta_inode_data} does: the data regions, a sync, {@code security.capability} put back (a write clears it), and last the removal
-   * of {@code overlay.metacopy}, so a crash before the end leaves a metacopy file that is copied again. Not through
+   * ends its metacopy state), in place as the kernel's {@code ovl_copy_up_meta_inode_data} does: the data regions,
+   * a sync, {@code security.capability} put back (a write clears it), and last the removal of
+   * {@code overlay.metacopy}, so a crash before the end leaves a metacopy file that is copied again. Not through
    * the work dir: the upper file has its name already, and readers that opened the lower data switch to it after.
    * Hard links of the file share one upper inode but not one node: the xattr, checked under a lock of the inode,
    * says whether another link did it already.
@@ -350,12 +352,16 @@ final class CopyUp {
   }
 
   /**
-   * Xattrs, origin, mode, owner, times, in the kernel's order; {@code name} empty means the descriptor itself.
+   * Xattrs, inode flags, origin, mode, owner, times, in the kernel's order; {@code name} empty means the descriptor
+   * itself.
    * Without privilege, owners and privileged xattrs that cannot be set are left as the process makes them.
    */
   private void copyMetadata(Copy c, int dirfd, byte[] name) throws PosixException {
     Stat st = c.st;
     copyXattrs(c.src, dirfd, name);
+    if (st.isRegularFile() || st.isDirectory()) {
+      o.fileAttr.copyUp(c.src, st.isDirectory(), dirfd, name);
+    }
     if (c.origin != null) {
       try {
         Xattrs.set(dirfd, name, o.xattrs.origin, c.origin, 0);

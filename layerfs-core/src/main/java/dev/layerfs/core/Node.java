@@ -44,6 +44,10 @@ public final class Node {
    */
   volatile Metacopy metacopy;
   volatile boolean recentlyUsed;
+  /** The immutable/append-only flags ({@link Protection}), or -1 until first asked for. */
+  volatile int protection = -1;
+  /** The {@link Protection#generation} {@link #protection} was read at. */
+  volatile long protectionGeneration;
   /** Every name in this directory's lower layers, once looked for often enough; see {@link LowerNames}. */
   volatile LowerNames lowerNames;
   /** Lookups that went to the lower layers before {@link #lowerNames} was loaded. */

@@ -44,6 +44,7 @@ public final class OpenFile implements AutoCloseable {
 
   /** Opens the top copy; a regular file opened for writing or truncation is copied up first. */
   static OpenFile open(Overlay o, Node node, int flags) throws PosixException {
+    o.protection.checkOpen(node, flags);
     if (node.type == Posix.S_IFREG && writes(flags)) {
       o.copyUp.ensureUpper(node, (flags & Posix.O_TRUNC) == 0 ? CopyUp.Data.ALL : CopyUp.Data.NONE);
     }
@@ -133,7 +134,9 @@ public final class OpenFile implements AutoCloseable {
     return st.withDevIno(overlay.upper != null ? overlay.upper.dev : st.dev(), node.ino);
   }
 
+  /** {@code ftruncate}; refused once the file is append-only, as {@code do_ftruncate} does. */
   public void truncate(long size) throws PosixException {
+    overlay.protection.checkTruncateOpen(node);
     Posix.ftruncate(fd, size);
   }
 
@@ -149,7 +152,9 @@ public final class OpenFile implements AutoCloseable {
     }
   }
 
+  /** {@code fallocate}; refused on a file that became immutable or, but for plain allocation, append-only. */
   public void allocate(int mode, long offset, long length) throws PosixException {
+    overlay.protection.checkAllocate(node, mode);
     Posix.fallocate(fd, mode, offset, length);
   }
 

@@ -3,6 +3,7 @@ package dev.layerfs.core;
 import dev.layerfs.core.Node.Lower;
 import dev.layerfs.core.Node.Name;
 import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.InodeFlags;
 import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
@@ -54,6 +55,8 @@ public final class Overlay implements AutoCloseable {
   final Lookups lookups;
   final CopyUp copyUp;
   final Changes changes;
+  final Protection protection;
+  final FileAttr fileAttr;
   /** Bumped by every rename, which may change the paths of many nodes; cached paths compare against it. */
   volatile long pathGeneration;
 
@@ -75,6 +78,8 @@ public final class Overlay implements AutoCloseable {
     this.lookups = new Lookups(this);
     this.copyUp = new CopyUp(this);
     this.changes = new Changes(this);
+    this.protection = new Protection(this);
+    this.fileAttr = new FileAttr(this);
     this.root = lookups.root();
   }
 
@@ -456,6 +461,39 @@ public final class Overlay implements AutoCloseable {
   public void removexattr(Node node, String name) throws PosixException {
     checkWritable("removexattr");
     readLockedDo(() -> changes.removexattr(node, name));
+  }
+
+  // ---------------------------------------------------------------- inode flags
+
+  /**
+   * The inode flags ({@code FS_IOC_GETFLAGS}, what {@code lsattr} shows) of a regular file or directory: its top
+   * copy's, with the immutable and append-only flags an upper copy keeps in {@code overlay.protattr}; ENOTTY for
+   * other types.
+   */
+  public int getFlags(Node node) throws PosixException {
+    return readLocked(() -> fileAttr.getFlags(node));
+  }
+
+  /**
+   * Sets the inode flags ({@code FS_IOC_SETFLAGS}, what {@code chattr} does) as the kernel's overlay does: the object
+   * is copied up, immutable and append-only go to {@code overlay.protattr}, the others onto the upper copy. Like the
+   * kernel's {@code fileattr_set}, it does not check {@code CAP_LINUX_IMMUTABLE}: that is the caller's (the VFS's)
+   * check.
+   */
+  public void setFlags(Node node, int flags) throws PosixException {
+    checkWritable("ioctl FS_IOC_SETFLAGS");
+    readLockedDo(() -> fileAttr.setFlags(node, flags));
+  }
+
+  /** {@code FS_IOC_FSGETXATTR}: the extended flags and hints, as {@link #getFlags}. */
+  public InodeFlags.FsxAttr getFsxAttr(Node node) throws PosixException {
+    return readLocked(() -> fileAttr.getFsx(node));
+  }
+
+  /** {@code FS_IOC_FSSETXATTR}, as {@link #setFlags}. */
+  public void setFsxAttr(Node node, InodeFlags.FsxAttr attr) throws PosixException {
+    checkWritable("ioctl FS_IOC_FSSETXATTR");
+    readLockedDo(() -> fileAttr.setFsx(node, attr));
   }
 
   // ---------------------------------------------------------------- filesystem

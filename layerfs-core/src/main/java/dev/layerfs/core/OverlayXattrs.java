@@ -25,6 +25,8 @@ final class OverlayXattrs {
   final String whiteout;
   final String uuid;
   final String metacopy;
+  /** The immutable ('i') and append-only ('a') flags of an upper object, which the real inode must not carry. */
+  final String protattr;
   private final String escaped;
 
   OverlayXattrs(boolean user) {
@@ -36,6 +38,7 @@ final class OverlayXattrs {
     this.whiteout = prefix + "whiteout";
     this.uuid = prefix + "uuid";
     this.metacopy = prefix + "metacopy";
+    this.protattr = prefix + "protattr";
     this.escaped = prefix + "overlay.";
   }
 

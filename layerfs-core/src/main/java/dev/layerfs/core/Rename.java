@@ -56,6 +56,12 @@ final class Rename {
     if (dst != null && isAncestor(dst, src)) {
       throw new PosixException(exchange ? Errno.EINVAL : Errno.ENOTEMPTY, "rename", o.pathOf(dst));
     }
+    o.protection.checkDelete(oldDir, src, "rename");
+    if (dst == null) {
+      o.protection.checkCreate(newDir, "rename");
+    } else {
+      o.protection.checkDelete(newDir, dst, "rename");
+    }
     if (exchange) {
       checkNotIntoItself(dst, oldDir, where);
     } else if (dst != null && src.isDirectory() != dst.isDirectory()) {

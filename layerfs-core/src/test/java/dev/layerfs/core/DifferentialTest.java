@@ -47,6 +47,18 @@ class DifferentialTest {
     differential(options).checkKernelMetacopyLayers(op -> true);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"redirect_dir=on", "userxattr"})
+  void inodeFlags(String options) throws Exception {
+    differential(options).checkInodeFlags(op -> true);
+  }
+
+  /** Random sequences that also make objects immutable or append-only, so the others run into the refusals. */
+  @Test
+  void randomSequencesWithInodeFlags() throws Exception {
+    differential("redirect_dir=on").checkRandomSequences(SEQUENCES / 3, 0xF1A65L, 1000, false, true, op -> true);
+  }
+
   /**
    * The upper root's {@code overlay.uuid} and the uuid in origin handles, for each of the kernel's choices; on a
    * tmpfs, which has a uuid (the root filesystem of a VM image may have none, and then every choice looks alike).

@@ -1,5 +1,7 @@
 package dev.layerfs.fuse;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 import dev.layerfs.core.Caller;
 import dev.layerfs.core.DirectoryListing;
 import dev.layerfs.core.Node;
@@ -22,6 +24,7 @@ import dev.layerfs.fuse.raw.SetattrIn;
 import dev.layerfs.fuse.raw.StatfsOut;
 import dev.layerfs.fuse.raw.XattrOut;
 import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.InodeFlags;
 import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
 import dev.layerfs.posix.Stat;
@@ -623,6 +626,50 @@ public final class OverlayFileSystem implements RawFileSystem {
     out.set(overlay.statfs());
   }
 
+  // ---------------------------------------------------------------- inode flags
+
+  /**
+   * Inode flags ({@code lsattr}, {@code chattr}), the only ioctls the kernel's overlay answers: it has no ioctls of
+   * its own, so any other command is ENOTTY there and here. The kernel has already checked ownership and
+   * {@code CAP_LINUX_IMMUTABLE} when a set arrives, and sends them on a handle it opened for the purpose; the node
+   * alone says what they are about.
+   */
+  @Override
+  public int ioctl(Request request, long handle, int flags, int command, MemorySegment in, MemorySegment out)
+      throws IOException {
+    Entry entry = nodes.get(request.nodeId());
+    long cmd = Integer.toUnsignedLong(command);
+    if (out.byteSize() < (cmd == InodeFlags.FS_IOC_GETFLAGS ? Integer.BYTES : InodeFlags.FSXATTR_SIZE)
+        && (cmd == InodeFlags.FS_IOC_GETFLAGS || cmd == InodeFlags.FS_IOC_FSGETXATTR)) {
+      throw FuseException.of(Errno.EINVAL);
+    }
+    if (cmd == InodeFlags.FS_IOC_GETFLAGS) {
+      out.set(JAVA_INT, 0, overlay.getFlags(entry.node));
+      return Integer.BYTES;
+    }
+    if (cmd == InodeFlags.FS_IOC_FSGETXATTR) {
+      overlay.getFsxAttr(entry.node).encode(out);
+      return InodeFlags.FSXATTR_SIZE;
+    }
+    if (cmd != InodeFlags.FS_IOC_SETFLAGS && cmd != InodeFlags.FS_IOC_FSSETXATTR) {
+      throw FuseException.of(Errno.ENOTTY);
+    }
+    if (in.byteSize() < (cmd == InodeFlags.FS_IOC_SETFLAGS ? Integer.BYTES : InodeFlags.FSXATTR_SIZE)) {
+      throw FuseException.of(Errno.EINVAL);
+    }
+    try (CopyUps watch = watch(entry)) {
+      if (cmd == InodeFlags.FS_IOC_SETFLAGS) {
+        overlay.setFlags(entry.node, in.get(JAVA_INT, 0));
+      } else {
+        overlay.setFsxAttr(entry.node, InodeFlags.FsxAttr.decode(in));
+      }
+      watch.succeeded();
+    } finally {
+      invalidate(entry, false); // its ctime changed
+    }
+    return 0;
+  }
+
   // ---------------------------------------------------------------- extended attributes
 
   private static String xattrName(byte[] name) {
@@ -729,8 +776,9 @@ public final class OverlayFileSystem implements RawFileSystem {
     /**
      * For each node copied up: its attributes changed (a directory becomes a merge directory, link count 1) and so
      * did its parent's (a new entry in its upper copy), and so did the parent's listing, whose order follows the
-     * layers that hold each name; a cached lower file's pages stay valid, the data is the same. A failed operation may have copied up or marked what it is about before it failed, which the kernel
-     * does not expect: their attributes go too.
+     * layers that hold each name; a cached lower file's pages stay valid, the data is the same. A failed operation
+     * may have copied up or marked what it is about before it failed, which the kernel does not expect: their
+     * attributes go too.
      */
     @Override
     public void close() {

@@ -1,6 +1,7 @@
 package dev.layerfs.fuse;
 
 import dev.layerfs.core.testing.Differential;
+import dev.layerfs.core.testing.Op;
 import dev.layerfs.core.testing.PosixFsOps;
 import dev.layerfs.core.testing.ViewUnderTest;
 import java.nio.file.Path;
@@ -47,6 +48,29 @@ class FuseDifferentialTest {
   @Test
   void metadataOnlyCopyUp() throws Exception {
     differential("metacopy=on").checkMetacopy(op -> true);
+  }
+
+  /** {@code lsattr}/{@code chattr} through FUSE_IOCTL, and the refusals the engine makes for the VFS. */
+  @ParameterizedTest
+  @ValueSource(strings = {"redirect_dir=on", "userxattr"})
+  void inodeFlags(String options) throws Exception {
+    differential(options).checkInodeFlags(op -> true);
+  }
+
+  /**
+   * Random sequences that also make objects immutable or append-only. Allowed: EISDIR or ENOTDIR where the kernel's
+   * overlay says EPERM for removing or replacing a protected object of the other type, since the VFS checks the
+   * type before the flags and a FUSE inode carries no flags to check (see the README).
+   */
+  @Test
+  void randomSequencesWithInodeFlags() throws Exception {
+    differential("redirect_dir=on").allowing(FuseDifferentialTest::typeCheckedBeforeFlags)
+        .checkRandomSequences(SEQUENCES / 3, 0xF1A65L, 1000, false, true, op -> true);
+  }
+
+  private static boolean typeCheckedBeforeFlags(Op op, String kernel, String tested) {
+    return kernel.equals("EPERM") && (tested.equals("EISDIR") || tested.equals("ENOTDIR"))
+        && (op instanceof Op.Unlink || op instanceof Op.Rmdir || op instanceof Op.Rename);
   }
 
   @ParameterizedTest

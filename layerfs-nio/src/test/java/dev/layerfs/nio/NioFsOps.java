@@ -297,6 +297,21 @@ final class NioFsOps implements FsOps {
   }
 
   @Override
+  public int getFlags(byte[] path) {
+    throw new UnsupportedOperationException("java.nio has no inode flags");
+  }
+
+  @Override
+  public void setFlags(byte[] path, int flags) {
+    throw new UnsupportedOperationException("java.nio has no inode flags");
+  }
+
+  @Override
+  public boolean showsFlags() {
+    return false;
+  }
+
+  @Override
   public boolean showsXattr(String name) {
     return name.startsWith("user.");
   }

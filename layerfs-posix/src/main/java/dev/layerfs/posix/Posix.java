@@ -159,11 +159,26 @@ public final class Posix {
     return statx(fd, new byte[0], AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, "fstat");
   }
 
+  /**
+   * The {@code stx_attributes} of {@code path} relative to {@code dirfd} (such as {@code STATX_ATTR_IMMUTABLE}), never
+   * following a final symlink: the inode flags of any file type, without opening it.
+   */
+  public static long statxAttributes(int dirfd, byte[] path) throws PosixException {
+    try (Scratch s = Scratch.open()) {
+      MemorySegment buf = s.allocate(STATX_SIZE);
+      int flags = path.length == 0 ? AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW : AT_SYMLINK_NOFOLLOW;
+      s.check((int) s.call(Syscalls.STATX, dirfd, s.address(s.cstring(path)), flags, 0, s.address(buf)), "statx",
+          path);
+      return buf.get(JAVA_LONG, 8);
+    }
+  }
+
   /** Like {@link #lstatat} but answers null when the name does not exist. */
   public static Stat lstatatOrNull(int dirfd, byte[] path) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment buf = s.allocate(STATX_SIZE);
-      int rc = (int) s.call(Syscalls.STATX, dirfd, s.address(s.cstring(path)), AT_SYMLINK_NOFOLLOW, STATX_MASK, s.address(buf));
+      int rc = (int) s.call(Syscalls.STATX, dirfd, s.address(s.cstring(path)), AT_SYMLINK_NOFOLLOW, STATX_MASK,
+          s.address(buf));
       if (rc < 0 && s.lastErrno() == Errno.ENOENT) {
         return null;
       }

@@ -311,6 +311,32 @@ public final class EngineFsOps implements FsOps {
   }
 
   @Override
+  public int getFlags(byte[] path) throws PosixException {
+    try {
+      return overlay.getFlags(flagged(resolve(path, false), path));
+    } finally {
+      release();
+    }
+  }
+
+  @Override
+  public void setFlags(byte[] path, int flags) throws PosixException {
+    try {
+      overlay.setFlags(flagged(resolve(path, false), path), flags);
+    } finally {
+      release();
+    }
+  }
+
+  /** Only regular files and directories, as {@link FsOps#getFlags} says. */
+  private static Node flagged(Node node, byte[] path) throws PosixException {
+    if (node.type() != Posix.S_IFREG && !node.isDirectory()) {
+      throw new PosixException(Errno.EOPNOTSUPP, "lsattr", Names.printable(path));
+    }
+    return node;
+  }
+
+  @Override
   public void utimes(byte[] path, Timespec atime, Timespec mtime) throws PosixException {
     try {
       overlay.setattr(resolve(path, false), SetAttr.times(atime, mtime));

@@ -64,6 +64,20 @@ public interface FsOps {
     return true;
   }
 
+  /**
+   * {@code lsattr}'s {@code FS_IOC_GETFLAGS}; like e2fsprogs, EOPNOTSUPP for anything but a regular file or directory
+   * (opening one would open a device or block on a fifo).
+   */
+  int getFlags(byte[] path) throws PosixException;
+
+  /** {@code chattr}'s {@code FS_IOC_SETFLAGS}; EOPNOTSUPP as {@link #getFlags}. */
+  void setFlags(byte[] path, int flags) throws PosixException;
+
+  /** Whether {@link #getFlags} works at all (java.nio has no inode flags). */
+  default boolean showsFlags() {
+    return true;
+  }
+
   /** Whether {@link #xattrs} can show an attribute of this name at all (java.nio sees only user attributes). */
   default boolean showsXattr(String name) {
     return true;

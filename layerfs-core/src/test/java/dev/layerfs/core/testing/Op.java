@@ -1,5 +1,6 @@
 package dev.layerfs.core.testing;
 
+import dev.layerfs.posix.InodeFlags;
 import dev.layerfs.posix.Names;
 import dev.layerfs.posix.PosixException;
 import dev.layerfs.posix.Stat;
@@ -205,6 +206,56 @@ public sealed interface Op {
 
     public String toString() {
       return "setfattr -h -x " + name + " " + path;
+    }
+  }
+
+  /** {@code touch -h}: both times now, the one time change the VFS lets an append-only object have. */
+  record Touch(String path) implements Op {
+    public String run(FsOps fs) throws PosixException {
+      fs.utimes(b(path), Timespec.NOW, Timespec.NOW);
+      return "ok";
+    }
+
+    public String toString() {
+      return "touch -h " + path;
+    }
+  }
+
+  /** {@code lsattr -d}: the inode flags in hex. */
+  record Lsattr(String path) implements Op {
+    public String run(FsOps fs) throws PosixException {
+      return "flags " + Integer.toHexString(fs.getFlags(b(path)));
+    }
+
+    public String toString() {
+      return "lsattr -d " + path;
+    }
+  }
+
+  /**
+   * {@code chattr}: reads the flags, adds ({@code +}) or removes ({@code -}) the ones named by letter, sets them;
+   * letters as chattr's: i immutable, a append-only, d no dump, A no atime, S sync.
+   */
+  record Chattr(String path, String change) implements Op {
+    public String run(FsOps fs) throws PosixException {
+      int bits = 0;
+      for (char c : change.substring(1).toCharArray()) {
+        bits |= switch (c) {
+          case 'i' -> InodeFlags.FS_IMMUTABLE_FL;
+          case 'a' -> InodeFlags.FS_APPEND_FL;
+          case 'd' -> InodeFlags.FS_NODUMP_FL;
+          case 'A' -> InodeFlags.FS_NOATIME_FL;
+          case 'S' -> InodeFlags.FS_SYNC_FL;
+          default -> throw new IllegalArgumentException("chattr letter " + c);
+        };
+      }
+      int flags = fs.getFlags(b(path));
+      fs.setFlags(b(path), change.charAt(0) == '+' ? flags | bits : flags & ~bits);
+      return "ok";
+    }
+
+    public String toString() {
+      return "chattr " + change + " " + path;
     }
   }
 

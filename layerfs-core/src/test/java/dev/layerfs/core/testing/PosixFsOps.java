@@ -1,6 +1,8 @@
 package dev.layerfs.core.testing;
 
 import dev.layerfs.posix.DirEntry;
+import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.InodeFlags;
 import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
@@ -124,6 +126,35 @@ public final class PosixFsOps implements FsOps {
   @Override
   public void chown(byte[] path, int uid, int gid) throws PosixException {
     Posix.fchownat(Posix.AT_FDCWD, abs(path), uid, gid, 0);
+  }
+
+  @Override
+  public int getFlags(byte[] path) throws PosixException {
+    int fd = openForFlags(abs(path));
+    try {
+      return InodeFlags.get(fd, Names.printable(path));
+    } finally {
+      Posix.close(fd);
+    }
+  }
+
+  @Override
+  public void setFlags(byte[] path, int flags) throws PosixException {
+    int fd = openForFlags(abs(path));
+    try {
+      InodeFlags.set(fd, flags, Names.printable(path));
+    } finally {
+      Posix.close(fd);
+    }
+  }
+
+  /** Opens a regular file or directory as e2fsprogs' {@code fgetflags} does; EOPNOTSUPP for other types. */
+  static int openForFlags(byte[] abs) throws PosixException {
+    Stat st = Posix.lstatat(Posix.AT_FDCWD, abs);
+    if (!st.isRegularFile() && !st.isDirectory()) {
+      throw new PosixException(Errno.EOPNOTSUPP, "lsattr", Names.printable(abs));
+    }
+    return Posix.openat(Posix.AT_FDCWD, abs, Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_NOFOLLOW);
   }
 
   @Override

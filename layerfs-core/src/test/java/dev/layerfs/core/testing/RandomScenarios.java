@@ -13,13 +13,33 @@ public final class RandomScenarios {
   private RandomScenarios() {}
 
   public static List<Op> generate(long seed, int maxOps) {
+    return generate(seed, maxOps, false);
+  }
+
+  /**
+   * Like {@link #generate(long, int)}; with {@code flags}, one operation in ten changes or shows inode flags
+   * (immutable, append-only) or touches a file, so the others keep running into protected objects. Views that go
+   * through the VFS (FUSE) cannot match every refusal's errno (see the FUSE README), so only the engine runs them.
+   */
+  public static List<Op> generate(long seed, int maxOps, boolean flags) {
     Random r = new Random(seed ^ 0x5DEECE66DL);
     int count = 1 + r.nextInt(maxOps);
     List<Op> ops = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      ops.add(next(r));
+      ops.add(flags && r.nextInt(10) == 0 ? nextFlagOp(r) : next(r));
     }
     return ops;
+  }
+
+  private static Op nextFlagOp(Random r) {
+    String p = LayerFixture.randomPath(r);
+    return switch (r.nextInt(6)) {
+      case 0, 1 -> new Op.Chattr(p, "+i");
+      case 2 -> new Op.Chattr(p, "+a");
+      case 3 -> new Op.Chattr(p, r.nextBoolean() ? "-i" : "-ia");
+      case 4 -> new Op.Lsattr(p);
+      default -> new Op.Touch(p);
+    };
   }
 
   private static Op next(Random r) {

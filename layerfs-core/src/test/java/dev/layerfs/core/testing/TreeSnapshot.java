@@ -70,6 +70,9 @@ public final class TreeSnapshot {
     } else if (st.isSymlink()) {
       d.append(" -> ").append(Names.printable(fs.readlink(path)));
     }
+    if ((st.isRegularFile() || st.isDirectory()) && fs.showsFlags() && comparedWith.showsFlags()) {
+      d.append(" flags ").append(flags(fs, path));
+    }
     Map<String, byte[]> xattrs = fs.xattrs(path);
     new TreeMap<>(xattrs).forEach((k, v) -> {
       if (comparedWith.showsXattr(k)) {
@@ -89,6 +92,15 @@ public final class TreeSnapshot {
       }
     } else {
       lines.put(key, d.toString());
+    }
+  }
+
+  /** The inode flags in hex, or the errno name where there are none to read. */
+  private static String flags(FsOps fs, byte[] path) {
+    try {
+      return Integer.toHexString(fs.getFlags(path));
+    } catch (PosixException e) {
+      return e.errnoName();
     }
   }
 
@@ -172,6 +184,9 @@ public final class TreeSnapshot {
     }
     if (!st.isDirectory()) {
       byIno.computeIfAbsent(st.ino(), k -> new ArrayList<>()).add(key);
+    }
+    if (st.isRegularFile() || st.isDirectory()) {
+      d.append(" flags ").append(flags(new PosixFsOps(Path.of("/")), abs));
     }
     int slash = abs.length - 1;
     while (abs[slash] != '/') {

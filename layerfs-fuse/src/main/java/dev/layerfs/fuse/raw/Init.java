@@ -26,8 +26,8 @@ import java.util.List;
  *   <tr><td>DONT_MASK</td><td>yes</td><td>the caller's umask arrives with MKNOD, MKDIR and CREATE and the
  *       filesystem applies it, as a filesystem with default ACLs must</td></tr>
  *   <tr><td>SPLICE_READ/WRITE/MOVE</td><td>no</td><td>Java cannot splice; data moves through native buffers</td></tr>
- *   <tr><td>HAS_IOCTL_DIR</td><td>no</td><td>IOCTL is answered ENOSYS, which the kernel turns into ENOTTY and
- *       asks again at the next ioctl: unlike FLUSH or GETXATTR there is no answer that stops it</td></tr>
+ *   <tr><td>HAS_IOCTL_DIR</td><td>no</td><td>the kernel offers it to say ioctls on directories may reach the
+ *       server; it sends them (7.18 on) and the inode-flag requests whatever the answer</td></tr>
  *   <tr><td>AUTO_INVAL_DATA</td><td>yes</td><td>cached pages are dropped when size or mtime change</td></tr>
  *   <tr><td>DO_READDIRPLUS, READDIRPLUS_AUTO</td><td>unless disabled</td><td>{@code ls -l} then needs no LOOKUP per
  *       entry; the kernel picks READDIR or READDIRPLUS per call</td></tr>

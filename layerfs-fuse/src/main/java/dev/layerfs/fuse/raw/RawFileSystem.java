@@ -196,6 +196,21 @@ public interface RawFileSystem {
     throw FuseException.of(Errno.ENOSYS);
   }
 
+  /**
+   * {@code ioctl(2)} on open file {@code handle} of node {@code request.nodeId()} (a directory handle when
+   * {@code flags} has {@code FUSE_IOCTL_DIR}, 16), and answers how many bytes of {@code out} it filled. The kernel
+   * sends the inode-flag commands ({@code FS_IOC_GETFLAGS}, {@code FS_IOC_SETFLAGS}, {@code FS_IOC_FSGETXATTR},
+   * {@code FS_IOC_FSSETXATTR}) itself, on a handle it opens for the purpose, for {@code lsattr}, {@code chattr} and
+   * {@code file_getattr}; any other command is a program's own {@code ioctl}. Only restricted ioctls arrive: {@code in}
+   * holds the argument the command passes in, {@code out} has room for what it passes back, both as large as the
+   * command says (an inode-flag command's {@code out} must be filled whole). The default, ENOSYS, reaches the caller
+   * as ENOTTY.
+   */
+  default int ioctl(Request request, long handle, int flags, int command, MemorySegment in, MemorySegment out)
+      throws IOException {
+    throw FuseException.of(Errno.ENOSYS);
+  }
+
   /** Answers the offset for {@code SEEK_DATA} or {@code SEEK_HOLE} ({@code whence}) from {@code offset}. */
   default long lseek(Request request, long handle, long offset, int whence) throws IOException {
     throw FuseException.of(Errno.ENOSYS);

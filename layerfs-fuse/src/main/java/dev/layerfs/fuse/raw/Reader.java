@@ -31,6 +31,10 @@ final class Reader implements Runnable {
   private static final int SETXATTR_EXT_IN_SIZE = 16;
   private static final int WRITE_IN_SIZE = 40;
   private static final int FORGET_ONE_SIZE = 16;
+  /** {@code fuse_ioctl_in}: fh, flags, cmd, arg, in_size, out_size. */
+  private static final int IOCTL_IN_SIZE = 32;
+  /** {@code fuse_ioctl_out}: result, flags, in_iovs, out_iovs; all 0 for a restricted ioctl that succeeded. */
+  private static final int IOCTL_OUT_SIZE = 16;
   /** The size of each opcode's fixed argument structure, checked before it is read. */
   private static final int[] ARGUMENT_SIZE = new int[Opcode.COPY_FILE_RANGE_64 + 1];
 
@@ -42,7 +46,8 @@ final class Reader implements Runnable {
       {Opcode.GETXATTR, 8}, {Opcode.LISTXATTR, 8}, {Opcode.FLUSH, 24}, {Opcode.OPENDIR, 8}, {Opcode.READDIR, 40},
       {Opcode.RELEASEDIR, 24}, {Opcode.FSYNCDIR, 16}, {Opcode.ACCESS, 8}, {Opcode.CREATE, 16},
       {Opcode.INTERRUPT, 8}, {Opcode.BATCH_FORGET, 8}, {Opcode.FALLOCATE, 32}, {Opcode.READDIRPLUS, 40},
-      {Opcode.RENAME2, 16}, {Opcode.LSEEK, 24}, {Opcode.COPY_FILE_RANGE, 56}, {Opcode.COPY_FILE_RANGE_64, 56}
+      {Opcode.RENAME2, 16}, {Opcode.LSEEK, 24}, {Opcode.COPY_FILE_RANGE, 56}, {Opcode.COPY_FILE_RANGE_64, 56},
+      {Opcode.IOCTL, IOCTL_IN_SIZE}
     };
     for (int[] size : sizes) {
       ARGUMENT_SIZE[size[0]] = size[1];
@@ -404,6 +409,7 @@ final class Reader implements Runnable {
         out.set(JAVA_LONG, PAYLOAD, opcode == Opcode.COPY_FILE_RANGE ? Math.min(copied, 0xffffffffL) : copied);
         yield 8;
       }
+      case Opcode.IOCTL -> ioctl();
       case Opcode.NOTIFY_REPLY -> NO_REPLY; // answers a retrieve this server never sends
       // Not logged: the first stat(1) of every mount asks STATX, and a log call, even one at DEBUG that prints
       // nothing, would make that stat wait for the JDK's logging set-up (25-90 ms).
@@ -416,6 +422,20 @@ final class Reader implements Runnable {
     byte[] name = name(BODY + argumentSize);
     fs.rename(request, name, newParent, name(cursor), flags);
     return 0;
+  }
+
+  /** The command's input follows {@code fuse_ioctl_in}; its output follows {@code fuse_ioctl_out} in the reply. */
+  private int ioctl() throws IOException {
+    long inSize = Integer.toUnsignedLong(u32(BODY + 24));
+    long outSize = Integer.toUnsignedLong(u32(BODY + 28));
+    long start = BODY + IOCTL_IN_SIZE;
+    if (start + inSize > end || outSize > out.byteSize() - PAYLOAD - IOCTL_OUT_SIZE) {
+      throw FuseException.of(Errno.EINVAL);
+    }
+    int filled = fs.ioctl(request, u64(BODY), u32(BODY + 8), u32(BODY + 12), in.asSlice(start, inSize),
+        out.asSlice(PAYLOAD + IOCTL_OUT_SIZE, outSize));
+    Abi.zero(out, PAYLOAD, IOCTL_OUT_SIZE);
+    return IOCTL_OUT_SIZE + filled;
   }
 
   private int setxattr() throws IOException {
