@@ -24,20 +24,19 @@ for tool in skopeo umoci docker-registry curl gzip; do
 done
 
 source "$here/bench/lib.sh"
-layerfs() {  # the JVM directly, as ./layerfs runs it, without the launcher's JDK lookup
-  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dsun.jnu.encoding=UTF-8 -Dfile.encoding=UTF-8 \
-    -XX:+UseSerialGC ${aot_flags:--Xshare:auto} -cp "${cli_jar:-$jar}:${cli_lib:-$here/layerfs-cli/target/lib}/*" \
-    dev.layerfs.cli.Main "$@"
-}
+layerfs() { "$here/layerfs" "$@"; }  # as users run it: the launcher, with its class-data archives
 baseline=${BASELINE:-}
 if [ -n "$baseline" ]; then
   baseline=$(cd "$baseline" && pwd)
-  base_jar=$(ls "$baseline"/layerfs-cli/target/layerfs-cli-*.jar | grep -v -e sources -e tests | head -1)
 fi
-# The same JVM on the baseline's build.
-layerfs_base() { cli_jar=$base_jar cli_lib=$baseline/layerfs-cli/target/lib layerfs "$@"; }
-# The same with JDK 25's AOT cache (JEP 483/514/515), trained by one pull below: what the launcher could use.
-layerfs_aot() { aot_flags="-XX:AOTCache=$work/layerfs.aot" layerfs "$@"; }
+layerfs_base() { "$baseline/layerfs" "$@"; }
+# The JVM without the launcher, with JDK 25's AOT cache (JEP 483/514/515) trained by one pull below instead of the
+# launcher's AppCDS archives.
+layerfs_aot() {
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dsun.jnu.encoding=UTF-8 -Dfile.encoding=UTF-8 \
+    -XX:+UseSerialGC "${aot_flag:--XX:AOTCache=$work/layerfs.aot}" -cp "$jar:$here/layerfs-cli/target/lib/*" \
+    dev.layerfs.cli.Main "$@"
+}
 
 work=$(mktemp -d /var/tmp/layerfs-registry-bench.XXXXXX)
 registry_pid=
@@ -115,9 +114,17 @@ printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.
 blob_bytes=$(du -cb image/blobs/sha256/* | tail -1 | cut -f1)
 layerfs image import image --root source --progress quiet >/dev/null
 start_registry
+# One push and one pull first: the launchers make their per-command archives, the AOT cache is trained.
 layerfs push image:1 "$registry/train/app:1" --root source --progress quiet >/dev/null
-aot_flags="-XX:AOTCacheOutput=$work/layerfs.aot" layerfs pull "$registry/train/app:1" --root train --progress plain \
-  >/dev/null 2>&1
+layerfs pull "$registry/train/app:1" --root train --progress quiet >/dev/null
+rm -rf train
+if [ -n "$baseline" ]; then
+  layerfs_base push image:1 "$registry/train/app:1" --root source --progress quiet >/dev/null
+  layerfs_base pull "$registry/train/app:1" --root train --progress quiet >/dev/null
+  rm -rf train
+fi
+aot_flag="-XX:AOTCacheOutput=$work/layerfs.aot" layerfs_aot pull "$registry/train/app:1" --root train \
+  --progress plain >/dev/null 2>&1
 rm -rf train
 stop_registry
 
@@ -180,9 +187,10 @@ report=$(cat <<EOF
 Image: $layers layers, $total_mb MB uncompressed in 1 MB random files and 64 kB base64 text files, $((blob_bytes / 1000000)) MB of
 gzip blobs. Median of $runs runs, a fresh docker-registry $(dpkg-query -W -f='${Version}' docker-registry 2>/dev/null) (filesystem
 storage in $work) on loopback for each run, the tools taking turns at going first; each step starts and ends with \`sync\`.
-layerfs runs as \`java -cp … dev.layerfs.cli.Main\`; "its transfer" is the time its last progress line reports, from
+layerfs runs through its launcher (\`./layerfs\`, with the per-command AppCDS archive the training runs made); "its transfer" is the time its last progress line reports, from
 the manifest to the last blob (and, for pull, the last layer unpacked), without JVM start-up (\`layerfs --version\`
-alone takes $(fmt "${t[jvm]}")). "AOT cache" is the same JVM with \`-XX:AOTCache\` (JDK 25), trained once on a pull.
+alone takes $(fmt "${t[jvm]}")). "AOT cache" is the JVM started without the launcher, with \`-XX:AOTCache\` (JDK 25)
+trained once on a pull instead of the AppCDS archive.
 skopeo $(skopeo --version | awk '{print $3}'), $(nproc) CPUs, $(uname -r), $(df -T "$work" | awk 'NR==2 {print $2}').
 
 | step | layerfs | its transfer | layerfs, AOT cache | skopeo | layerfs / skopeo | what both do |
@@ -196,7 +204,7 @@ if [ -n "$baseline" ]; then
   report+=$(cat <<EOF
 
 
-Baseline: $baseline ($(git -C "$baseline" rev-parse --short HEAD 2>/dev/null || echo '?')), the same JVM, run in turn with this
+Baseline: $baseline ($(git -C "$baseline" rev-parse --short HEAD 2>/dev/null || echo "?")), through its own launcher, run in turn with this
 build ($(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$here" diff --quiet HEAD 2>/dev/null || echo ', with changes')) in every run.
 
 | step | layerfs | its transfer | baseline | its transfer | layerfs / baseline |
