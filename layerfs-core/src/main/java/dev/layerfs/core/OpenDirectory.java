@@ -48,13 +48,9 @@ public final class OpenDirectory implements AutoCloseable {
     this.real = real;
   }
 
+  /** The directory, for calls on it while it is open (fsyncdir). */
   public Node node() {
     return dir;
-  }
-
-  /** Whether the directory is streamed from its real directory rather than read merged. */
-  public synchronized boolean isReal() {
-    return real;
   }
 
   /**
