@@ -1,20 +1,15 @@
 package dev.layerfs.core;
 
-import dev.layerfs.core.DirectoryListing.Entry;
 import dev.layerfs.core.Node.Lower;
-import dev.layerfs.core.Node.Name;
 import dev.layerfs.posix.DirEntry;
+import dev.layerfs.posix.DirectoryReader;
 import dev.layerfs.posix.Errno;
-import dev.layerfs.posix.Xattrs;
 import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
 import dev.layerfs.posix.Stat;
-import java.util.ArrayList;
+import dev.layerfs.posix.Xattrs;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Reads a directory through the layers as the kernel's {@code ovl_dir_read_merged} does: upper, then each lower
@@ -22,23 +17,27 @@ import java.util.Map;
  *
  * <p>The kernel's order is kept for {@code ls -f} to match: the names of the lowest layer come first, in that
  * layer's order, then the others in the order they were met from the top. Like the kernel, a directory that
- * merges nothing (one layer, not the root, no origin) is listed as it is, whiteouts included: their lookup then
- * fails with ENOENT.
+ * merges nothing (one layer, not the root, no origin: {@link #isMerged}) is listed as it is, whiteouts included:
+ * their lookup then fails with ENOENT. Such a directory is normally streamed instead ({@link OpenDirectory}); this
+ * class lists it whole only for callers that want a snapshot.
  */
 final class MergedDirectory {
   private final Overlay o;
   private final Node dir;
-  private final Map<Name, Slot> byName = new LinkedHashMap<>();
-  private final List<byte[]> upperWhiteouts = new ArrayList<>();
+  private final boolean merged;
+  private final NameTable table = new NameTable();
+  /** Entries of the lowest layer, in its order: they come first. */
+  private int[] front = new int[16];
+  private int fronts;
+  private boolean[] moved = new boolean[16];
+  /** One name as read, with room for the longest name Linux allows. */
+  private final byte[] name = new byte[256];
   private boolean translatedIno;
-  private boolean merged;
 
-  private final boolean alwaysMerge;
-
-  private MergedDirectory(Overlay o, Node dir, boolean alwaysMerge) {
+  private MergedDirectory(Overlay o, Node dir, boolean merged) {
     this.o = o;
     this.dir = dir;
-    this.alwaysMerge = alwaysMerge;
+    this.merged = merged;
   }
 
   static DirectoryListing list(Overlay o, Node dir) throws PosixException {
@@ -52,55 +51,76 @@ final class MergedDirectory {
   static DirectoryListing list(Overlay o, Node dir, boolean alwaysMerge) throws PosixException {
     dir.dirLock.readLock().lock();
     try {
-      return new MergedDirectory(o, dir, alwaysMerge).read();
+      return new MergedDirectory(o, dir, alwaysMerge || isMerged(dir)).read();
     } finally {
       dir.dirLock.readLock().unlock();
     }
   }
 
-  /** A name met in some layer: the entry it shows, or a whiteout hiding it. */
-  private record Slot(byte[] name, int type, long ino, boolean whiteout, Layer layer) {}
+  /**
+   * Whether the kernel reads the directory merged ({@code !ovl_dir_is_real}): it is the root, or in more than one
+   * layer, or its upper copy records an origin (it was merged once, so it may hold whiteouts to hide).
+   */
+  static boolean isMerged(Node dir) {
+    return dir.parent == null || (dir.inUpper ? 1 : 0) + dir.lowers.length > 1 || dir.hasOrigin;
+  }
 
   private DirectoryListing read() throws PosixException {
+    Node parent = dir.parent == null ? dir : dir.parent;
     if (dir.dead) {
-      return new DirectoryListing(dots(), List.of());
+      table.seal();
+      return new DirectoryListing(dir.ino, parent.ino, table, new int[0]);
     }
-    List<Source> sources = new ArrayList<>();
+    int layers = (dir.inUpper ? 1 : 0) + dir.lowers.length;
+    int i = 0;
     if (dir.inUpper) {
-      sources.add(new Source(o.upper, o.lookups.path(dir), false));
+      readLayer(o.upper, o.lookups.path(dir), false, i++ == layers - 1 && layers > 1);
     }
     for (Lower lower : dir.lowers) {
-      sources.add(new Source(lower.layer(), lower.path(), lower.xwhiteouts()));
+      readLayer(lower.layer(), lower.path(), lower.xwhiteouts(), i++ == layers - 1 && layers > 1);
     }
-    merged = alwaysMerge || dir.parent == null || sources.size() > 1 || dir.hasOrigin;
-    List<Slot> front = new ArrayList<>();
-    for (int i = 0; i < sources.size(); i++) {
-      boolean lowest = i == sources.size() - 1 && sources.size() > 1;
-      for (Slot slot : readLayer(sources.get(i), merged)) {
-        Name key = new Name(slot.name());
-        Slot seen = byName.get(key);
-        if (lowest) {
-          front.add(seen == null ? slot : byName.remove(key));
-        } else if (seen == null) {
-          byName.put(key, slot);
-        }
+    int[] order = new int[table.size()];
+    int shown = 0;
+    for (int f = 0; f < fronts; f++) {
+      shown = show(front[f], order, shown);
+    }
+    for (int k = 0; k < table.size(); k++) {
+      if (k >= moved.length || !moved[k]) {
+        shown = show(k, order, shown);
       }
     }
-    List<Entry> entries = dots();
-    for (Slot slot : front) {
-      add(entries, slot);
-    }
-    for (Slot slot : byName.values()) {
-      add(entries, slot);
-    }
+    front = null;
+    moved = null;
     if (!merged && dir.impure && !translatedIno && o.work != null) {
-      dropImpure();
+      dropImpure(o, dir);
     }
-    return new DirectoryListing(List.copyOf(entries), List.copyOf(upperWhiteouts));
+    table.seal();
+    return new DirectoryListing(dir.ino, parent.ino, table, Arrays.copyOf(order, shown));
+  }
+
+  /** Appends entry {@code k} to the listing's order unless it is hidden; answers the new length. */
+  private int show(int k, int[] order, int shown) throws PosixException {
+    int flags = table.flags(k);
+    if ((flags & NameTable.WHITEOUT) != 0) {
+      return shown;
+    }
+    if ((flags & NameTable.UPPER) != 0 && dir.impure) {
+      long ino = table.ino(k);
+      Node child = childOrNull(o, dir, table.name(k));
+      if (child == null && merged) {
+        return shown;
+      }
+      if (child != null && child.ino != ino) {
+        table.ino(k, child.ino);
+        translatedIno = true;
+      }
+    }
+    order[shown] = k;
+    return shown + 1;
   }
 
   /** An impure mark with no entry left whose inode number comes from an origin goes, as in the kernel. */
-  private void dropImpure() throws PosixException {
+  static void dropImpure(Overlay o, Node dir) throws PosixException {
     try (Layer.Location at = o.upper.locate(o.lookups.path(dir))) {
       Xattrs.remove(at.dirfd(), at.name(), o.xattrs.impure);
     } catch (PosixException e) {
@@ -111,29 +131,11 @@ final class MergedDirectory {
     dir.impure = false;
   }
 
-  private void add(List<Entry> entries, Slot slot) throws PosixException {
-    if (slot.whiteout()) {
-      return;
-    }
-    long ino = o.inodes.map(slot.layer(), slot.ino());
-    if (slot.layer().isUpper() && dir.impure) {
-      Node child = staleIsNull(slot.name());
-      if (child == null && merged) {
-        return;
-      }
-      if (child != null && child.ino != ino) {
-        ino = child.ino;
-        translatedIno = true;
-      }
-    }
-    entries.add(new Entry(slot.name(), slot.type(), ino));
-  }
-
   /**
    * The child for an entry, or null when its lookup fails: the kernel hides such "stale" entries in a merged
    * listing and lists them as they are in a plain one.
    */
-  private Node staleIsNull(byte[] name) {
+  static Node childOrNull(Overlay o, Node dir, byte[] name) {
     try {
       return o.lookups.childOrNull(dir, name);
     } catch (PosixException e) {
@@ -141,60 +143,78 @@ final class MergedDirectory {
     }
   }
 
-  private List<Entry> dots() {
-    List<Entry> entries = new ArrayList<>();
-    entries.add(new Entry(new byte[] {'.'}, DirEntry.DT_DIR, dir.ino));
-    Node parent = dir.parent == null ? dir : dir.parent;
-    entries.add(new Entry(new byte[] {'.', '.'}, DirEntry.DT_DIR, parent.ino));
-    return entries;
-  }
-
-  private record Source(Layer layer, byte[] path, boolean xwhiteouts) {}
-
-  /** One layer's entries, whiteouts marked, OCI whiteout files turned into whiteouts of the names they hide. */
-  private List<Slot> readLayer(Source src, boolean merged) throws PosixException {
-    List<DirEntry> raw;
-    try (Layer.Location at = src.layer().locate(src.path())) {
-      raw = Posix.readDirectory(at.dirfd(), at.name());
-    }
-    List<Slot> slots = new ArrayList<>(raw.size());
-    for (DirEntry e : raw) {
-      byte[] name = e.name();
-      if (!src.layer().isUpper() && startsWith(name, Lookups.WH_PREFIX)) {
-        if (!Arrays.equals(name, Lookups.WH_OPAQUE)) {
-          byte[] hidden = Arrays.copyOfRange(name, Lookups.WH_PREFIX.length, name.length);
-          slots.add(new Slot(hidden, DirEntry.DT_UNKNOWN, 0, true, src.layer()));
+  /**
+   * Adds one layer's names: whiteouts marked, OCI whiteout files turned into whiteouts of the names they hide;
+   * the lowest layer's names go to the front, taking along the entries already met for them.
+   */
+  private void readLayer(Layer layer, byte[] path, boolean xwhiteouts, boolean lowest) throws PosixException {
+    try (Layer.Location at = layer.locate(path);
+        DirectoryReader reader = DirectoryReader.open(at.dirfd(), at.name())) {
+      for (; reader.hasEntry(); reader.advance()) {
+        if (reader.isDotOrDotDot()) {
+          continue;
         }
-        continue;
+        int length = reader.nameLength();
+        reader.copyName(name, 0);
+        int offset = 0;
+        int flags = reader.type() | (layer.isUpper() ? NameTable.UPPER : 0);
+        if (!layer.isUpper() && isOciWhiteout(name, length)) {
+          if (length == Lookups.WH_OPAQUE.length && Arrays.equals(name, 0, length, Lookups.WH_OPAQUE, 0, length)) {
+            continue;
+          }
+          offset = Lookups.WH_PREFIX.length;
+          flags = DirEntry.DT_UNKNOWN | NameTable.WHITEOUT;
+        } else if (merged && isWhiteout(layer, path, xwhiteouts, reader.type(), length)) {
+          flags |= NameTable.WHITEOUT;
+        }
+        long ino = (flags & NameTable.WHITEOUT) != 0 ? 0 : o.inodes.map(layer, reader.ino());
+        int k = table.find(name, offset, length - offset);
+        if (k < 0) {
+          k = table.add(name, offset, length - offset, ino, flags);
+        } else if (!lowest) {
+          continue;
+        }
+        if (lowest) {
+          moveToFront(k);
+        }
       }
-      boolean whiteout = merged && isWhiteout(src, e);
-      if (whiteout && src.layer().isUpper()) {
-        upperWhiteouts.add(name);
-      }
-      slots.add(new Slot(name, e.type(), e.ino(), whiteout, src.layer()));
     }
-    return slots;
   }
 
-  private boolean isWhiteout(Source src, DirEntry e) throws PosixException {
-    boolean chr = e.type() == DirEntry.DT_CHR;
-    boolean xattrCandidate = src.xwhiteouts() && e.type() == DirEntry.DT_REG;
-    if (!chr && !xattrCandidate && e.type() != DirEntry.DT_UNKNOWN) {
+  private void moveToFront(int k) {
+    if (k >= moved.length) {
+      moved = Arrays.copyOf(moved, Math.max(k + 1, moved.length + (moved.length >> 1)));
+    }
+    if (moved[k]) {
+      return;
+    }
+    moved[k] = true;
+    if (fronts == front.length) {
+      front = Arrays.copyOf(front, fronts + (fronts >> 1));
+    }
+    front[fronts++] = k;
+  }
+
+  static boolean isOciWhiteout(byte[] name, int length) {
+    return length >= Lookups.WH_PREFIX.length
+        && Arrays.equals(name, 0, Lookups.WH_PREFIX.length, Lookups.WH_PREFIX, 0, Lookups.WH_PREFIX.length);
+  }
+
+  private boolean isWhiteout(Layer layer, byte[] dirPath, boolean xwhiteouts, int type, int length)
+      throws PosixException {
+    boolean chr = type == DirEntry.DT_CHR;
+    boolean xattrCandidate = xwhiteouts && type == DirEntry.DT_REG;
+    if (!chr && !xattrCandidate && type != DirEntry.DT_UNKNOWN) {
       return false;
     }
-    byte[] path = Names.join(src.path(), e.name());
-    Stat st = Lookups.statOrNull(src.layer(), path);
+    byte[] path = Names.join(dirPath, Arrays.copyOf(name, length));
+    Stat st = Lookups.statOrNull(layer, path);
     if (st == null) {
       return true;
     }
     if (st.isCharDevice()) {
       return st.rdev() == 0;
     }
-    return src.xwhiteouts() && st.isRegularFile() && st.size() == 0
-        && o.lookups.isXattrWhiteout(src.layer(), path);
-  }
-
-  private static boolean startsWith(byte[] name, byte[] prefix) {
-    return name.length >= prefix.length && Arrays.equals(name, 0, prefix.length, prefix, 0, prefix.length);
+    return xwhiteouts && st.isRegularFile() && st.size() == 0 && o.lookups.isXattrWhiteout(layer, path);
   }
 }

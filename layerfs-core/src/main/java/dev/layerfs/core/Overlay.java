@@ -407,12 +407,26 @@ public final class Overlay implements AutoCloseable {
     return readLocked(() -> OpenFile.open(this, node, flags));
   }
 
-  /** Lists a merged directory: a snapshot, so offsets stay stable however the directory changes meanwhile. */
+  /**
+   * Lists a directory whole: a snapshot, so offsets stay stable however the directory changes meanwhile. To read a
+   * directory that may be huge, {@link #openDirectory} instead.
+   */
   public DirectoryListing readDirectory(Node dir) throws PosixException {
     if (!dir.isDirectory()) {
       throw new PosixException(Errno.ENOTDIR, "readdir", pathOf(dir));
     }
     return readLocked(() -> MergedDirectory.list(this, dir));
+  }
+
+  /**
+   * Opens a directory for reading by offset: streamed from its real directory when it merges nothing, as the
+   * kernel's overlay does, so that listing it needs no memory for its entries; read merged otherwise.
+   */
+  public OpenDirectory openDirectory(Node dir) throws PosixException {
+    if (!dir.isDirectory()) {
+      throw new PosixException(Errno.ENOTDIR, "opendir", pathOf(dir));
+    }
+    return new OpenDirectory(this, dir, readLocked(() -> !MergedDirectory.isMerged(dir)));
   }
 
   /** Flushes a directory's upper copy, so entries created in it survive a crash. */

@@ -3,9 +3,9 @@ package dev.layerfs.fuse;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.layerfs.core.Caller;
-import dev.layerfs.core.DirectoryListing;
 import dev.layerfs.core.Node;
 import dev.layerfs.core.NodeAttributes;
+import dev.layerfs.core.OpenDirectory;
 import dev.layerfs.core.OpenFile;
 import dev.layerfs.core.Overlay;
 import dev.layerfs.core.SetAttr;
@@ -40,8 +40,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The node bridge: serves an {@link Overlay} over FUSE, mapping node ids to engine nodes, file handles to
- * {@link OpenFile}s and directory handles to {@link DirectoryListing} snapshots (go-fuse's split between the raw
- * protocol and the node layer).
+ * {@link OpenFile}s and directory handles to {@link OpenDirectory}s (go-fuse's split between the raw protocol and
+ * the node layer). READDIR offsets are the engine's: those of the real directory for one that merges nothing, which
+ * is streamed, positions in a snapshot for a merged one.
  *
  * <p><b>References.</b> Every answer that hands the kernel an entry (LOOKUP, MKNOD, MKDIR, SYMLINK, LINK, CREATE,
  * READDIRPLUS) takes exactly one engine reference, and FORGET gives them back, so the engine's node cache and this
@@ -72,7 +73,7 @@ public final class OverlayFileSystem implements RawFileSystem {
   private final Settings settings;
   private final NodeTable nodes;
   private final Handles<OpenFile> files = new Handles<>();
-  private final Handles<Directory> directories = new Handles<>();
+  private final Handles<OpenDirectory> directories = new Handles<>();
   /** Orders renames against each other, so parent links of moved entries stay true. */
   private final ReentrantLock renames = new ReentrantLock();
   private volatile Connection connection;
@@ -182,7 +183,9 @@ public final class OverlayFileSystem implements RawFileSystem {
     for (OpenFile file : files.drain()) {
       file.close();
     }
-    directories.drain();
+    for (OpenDirectory open : directories.drain()) {
+      open.close();
+    }
     nodes.forgetAll();
   }
 
@@ -536,72 +539,48 @@ public final class OverlayFileSystem implements RawFileSystem {
 
   // ---------------------------------------------------------------- directories
 
-  /**
-   * An open directory: no listing until the first read, since the kernel answers most reads of a directory it has
-   * listed before from its cache (an {@code ls} reopens it, and merging the layers' listings is the costly part).
-   */
-  private static final class Directory {
-    final Node node;
-    volatile DirectoryListing listing;
-
-    Directory(Node node) {
-      this.node = node;
-    }
-  }
-
   @Override
   public void opendir(Request request, int flags, OpenOut out) throws IOException {
-    out.handle(directories.add(new Directory(nodes.node(request.nodeId()))));
+    // Nothing is read until the first READDIR, since the kernel answers most reads of a directory it has listed
+    // before from its cache (an ls reopens it, and merging the layers' listings is the costly part).
+    out.handle(directories.add(overlay.openDirectory(nodes.node(request.nodeId()))));
     // A listing only changes through this mount, and the kernel drops its cached copy when it changes one.
     out.cacheDir().keepCache();
   }
 
-  /**
-   * The listing to read from {@code offset}: reading from the start takes a new snapshot, as rewinddir does on the
-   * kernel's overlay; other offsets stay positions in the snapshot being read.
-   */
-  private DirectoryListing listing(long handle, long offset) throws IOException {
-    Directory d = directories.get(handle);
-    if (offset == 0 || d.listing == null) {
-      d.listing = overlay.readDirectory(d.node);
-    }
-    return d.listing;
-  }
-
   @Override
   public void readdir(Request request, long handle, long offset, DirentWriter out) throws IOException {
-    List<DirectoryListing.Entry> entries = listing(handle, offset).entries();
-    for (int i = (int) offset; i < entries.size(); i++) {
-      DirectoryListing.Entry e = entries.get(i);
-      if (!out.add(e.name(), e.ino(), e.type(), i + 1L)) {
-        return;
-      }
-    }
+    directories.get(handle).read(offset, out::add);
   }
 
+  /**
+   * Like READDIR, each entry with its lookup and attributes, while the kernel holds fewer node ids than the node
+   * limit; past it, entries go as names alone (node id 0), which the kernel lists without caching, looking up
+   * only those a caller stats: a huge directory then never makes the kernel pin, and this daemon hold, a node
+   * per entry beyond the limit.
+   */
   @Override
   public void readdirplus(Request request, long handle, long offset, DirentWriter out) throws IOException {
     Entry dir = nodes.get(request.nodeId());
-    List<DirectoryListing.Entry> entries = listing(handle, offset).entries();
-    for (int i = (int) offset; i < entries.size(); i++) {
-      DirectoryListing.Entry e = entries.get(i);
-      EntryOut entry = out.addPlus(e.name(), e.ino(), e.type(), i + 1L);
+    directories.get(handle).read(offset, (name, ino, type, nextOffset) -> {
+      EntryOut entry = out.addPlus(name, ino, type, nextOffset);
       if (entry == null) {
-        return;
+        return false;
       }
-      if (isDotOrDotDot(e.name())) {
-        continue;
+      if (isDotOrDotDot(name) || nodes.size() >= settings.nodeLimit()) {
+        return true;
       }
       NodeAttributes found;
       try {
-        found = overlay.lookupWithAttributes(dir.node, e.name());
+        found = overlay.lookupWithAttributes(dir.node, name);
       } catch (PosixException ignored) {
-        continue;  // listed but gone (a whiteout in a directory read as it is): the name goes without a lookup
+        return true; // listed but gone (a whiteout in a directory read as it is): the name goes without a lookup
       }
       if (found != null) {
-        answerEntry(found.node(), found.attributes(), dir, e.name(), entry);
+        answerEntry(found.node(), found.attributes(), dir, name, entry);
       }
-    }
+      return true;
+    });
   }
 
   private static boolean isDotOrDotDot(byte[] name) {
@@ -610,14 +589,17 @@ public final class OverlayFileSystem implements RawFileSystem {
 
   @Override
   public void releasedir(Request request, long handle) {
-    directories.remove(handle);
+    OpenDirectory open = directories.remove(handle);
+    if (open != null) {
+      open.close();
+    }
   }
 
   @Override
   public void fsyncdir(Request request, long handle, boolean dataOnly) throws IOException {
-    Directory d = directories.get(handle);
+    OpenDirectory open = directories.get(handle);
     if (settings.syncWrites()) {
-      overlay.fsyncDirectory(d.node);
+      overlay.fsyncDirectory(open.node());
     }
   }
 

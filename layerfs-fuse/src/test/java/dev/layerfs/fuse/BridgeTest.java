@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.layerfs.core.OverlayOptions;
+import dev.layerfs.posix.DirectoryReader;
+import dev.layerfs.posix.Names;
+import dev.layerfs.posix.Posix;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,6 +52,35 @@ class BridgeTest {
       assertEquals("x", Files.readString(m.mountPoint().resolve("d/f1999")));
     }
     assertFalse(Files.readString(Path.of("/proc/mounts")).contains(tmp.toString()));
+  }
+
+  /**
+   * READDIRPLUS hands the kernel a node per entry only while it holds fewer ids than the limit; past it, entries go
+   * as names alone (node id 0), so listing a huge directory while its entries are stat'ed (which makes the kernel
+   * ask READDIRPLUS for every chunk) cannot make the daemon hold a node per entry, and the listing stays whole.
+   */
+  @Test
+  void readdirplusPastTheNodeLimitAnswersNamesAlone() throws Exception {
+    int limit = 50;
+    try (OverlayMount m = mount(OverlayFileSystem.Settings.DEFAULT.withNodeLimit(limit))) {
+      Path d = m.mountPoint().resolve("d");
+      int names = 0;
+      int stats = 0;
+      int mostHeld = 0;
+      try (DirectoryReader reader = DirectoryReader.open(Posix.AT_FDCWD, Names.bytes(d.toString()))) {
+        for (; reader.hasEntry(); reader.advance()) {
+          names++;
+          // A stat every 50 names: the kernel then asks READDIRPLUS for the next getdents too.
+          if (names % 50 == 0) {
+            Posix.lstatat(Posix.AT_FDCWD, Names.bytes(d + "/" + new String(reader.name(), StandardCharsets.UTF_8)));
+            stats++;
+            mostHeld = Math.max(mostHeld, m.fileSystem().knownNodes());
+          }
+        }
+      }
+      assertEquals(2002, names, "entries listed, . and .. included");
+      assertTrue(mostHeld <= limit + stats + 2, mostHeld + " node ids held, " + stats + " stats, limit " + limit);
+    }
   }
 
   @Test

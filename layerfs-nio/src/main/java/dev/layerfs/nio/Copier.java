@@ -1,10 +1,12 @@
 package dev.layerfs.nio;
 
 import dev.layerfs.core.Node;
+import dev.layerfs.core.OpenDirectory;
 import dev.layerfs.core.OpenFile;
 import dev.layerfs.core.Overlay;
 import dev.layerfs.core.SetAttr;
 import dev.layerfs.posix.Errno;
+import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
 import dev.layerfs.posix.Stat;
@@ -286,11 +288,23 @@ final class Copier {
     }
   }
 
+  /** Whether a directory lists nothing but "." and "..": read until its first other entry, however large it is. */
+  private static boolean isEmptyDirectory(OverlayFileSystem fs, Node dir) throws PosixException {
+    boolean[] found = {false};
+    try (OpenDirectory listing = fs.overlay().openDirectory(dir)) {
+      listing.read(0, (name, ino, type, next) -> {
+        found[0] = !Names.isDotOrDotDot(name);
+        return !found[0];
+      });
+    }
+    return !found[0];
+  }
+
   /** A move that a rename cannot do: copy everything about the file, then delete the source. */
   private static void copyAndDelete(OverlayPath source, OverlayPath target, boolean replace) throws IOException {
     OverlayFileSystem fs = source.getFileSystem();
     try (PathResolver.Found src = fs.find(source, false)) {
-      if (src.node.isDirectory() && fs.overlay().readDirectory(src.node).visibleCount() > 0) {
+      if (src.node.isDirectory() && !isEmptyDirectory(fs, src.node)) {
         throw Errors.of(Errno.ENOTEMPTY, "move", source);
       }
     } catch (PosixException e) {

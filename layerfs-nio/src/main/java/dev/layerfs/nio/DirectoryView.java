@@ -1,7 +1,7 @@
 package dev.layerfs.nio;
 
-import dev.layerfs.core.DirectoryListing;
 import dev.layerfs.core.Node;
+import dev.layerfs.core.OpenDirectory;
 import dev.layerfs.core.OpenFile;
 import dev.layerfs.core.Overlay;
 import dev.layerfs.posix.Errno;
@@ -250,19 +250,30 @@ final class DirectoryView {
       if (!found.node.isDirectory()) {
         throw Errors.of(Errno.ENOTDIR, "opendir", shown);
       }
-      DirectoryListing listing;
+      OverlayDirectoryStream stream;
+      OpenDirectory listing = null;
       try {
-        listing = overlay.readDirectory(found.node);
+        listing = overlay.openDirectory(found.node);
+        stream = new OverlayDirectoryStream(fs, shown, found, listing, filter);
       } catch (PosixException e) {
+        closeQuietly(listing);
         fs.checkOpen();
         throw Errors.raced(e, found.node, shown);
+      } catch (RuntimeException e) {
+        closeQuietly(listing);
+        throw e;
       }
-      OverlayDirectoryStream stream = new OverlayDirectoryStream(fs, shown, found, listing, filter);
       fs.opened(stream);
       return stream;
     } catch (IOException | RuntimeException e) {
       found.close();
       throw e;
+    }
+  }
+
+  private static void closeQuietly(OpenDirectory listing) {
+    if (listing != null) {
+      listing.close();
     }
   }
 

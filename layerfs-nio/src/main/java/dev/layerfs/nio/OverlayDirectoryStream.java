@@ -1,6 +1,8 @@
 package dev.layerfs.nio;
 
-import dev.layerfs.core.DirectoryListing;
+import dev.layerfs.core.OpenDirectory;
+import dev.layerfs.posix.Names;
+import dev.layerfs.posix.PosixException;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.ClosedDirectoryStreamException;
@@ -12,36 +14,63 @@ import java.nio.file.ProviderMismatchException;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileAttributeView;
+import java.util.ArrayDeque;
 import java.util.Iterator;
-import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
 
 /**
- * The merged entries of one directory, read once when the stream opens (the engine's snapshot, so entries are
- * neither lost nor repeated while the directory changes), filtered as they are iterated.
+ * The entries of one directory, read from the engine's {@link OpenDirectory} a batch at a time as they are iterated
+ * and filtered: a directory that merges nothing is streamed from its real directory (entries that exist throughout
+ * are seen once, as POSIX readdir promises), a merged one comes from the snapshot the engine takes when the stream
+ * opens; either way a directory of any size is listed without holding all its names.
  *
  * <p>As a {@link SecureDirectoryStream} it keeps its directory's node: relative paths given to it start there,
  * however the directory is renamed meanwhile.
  */
 final class OverlayDirectoryStream implements SecureDirectoryStream<Path> {
+  /** Names taken from the engine per read. */
+  private static final int BATCH = 256;
+
   private final OverlayFileSystem fs;
   private final OverlayPath dir;
   private final PathResolver.Found found;
   private final DirectoryView view;
-  private final List<DirectoryListing.Entry> entries;
+  private final OpenDirectory listing;
   private final Filter<? super Path> filter;
+  private final ArrayDeque<byte[]> batch = new ArrayDeque<>();
+  private long nextOffset;
+  private boolean ended;
   private volatile boolean open = true;
   private boolean iterated;
 
-  OverlayDirectoryStream(OverlayFileSystem fs, OverlayPath dir, PathResolver.Found found, DirectoryListing listing,
-      Filter<? super Path> filter) {
+  /** Opens the stream and reads its first batch, so that a directory that cannot be read fails here. */
+  OverlayDirectoryStream(OverlayFileSystem fs, OverlayPath dir, PathResolver.Found found, OpenDirectory listing,
+      Filter<? super Path> filter) throws PosixException {
     this.fs = fs;
     this.dir = dir;
     this.found = found;
     this.view = new DirectoryView(fs, found.node);
-    this.entries = listing.entries();
+    this.listing = listing;
     this.filter = filter;
+    fill();
+  }
+
+  /** Reads the next batch of names ("." and ".." left out) unless the directory has ended. */
+  private void fill() throws PosixException {
+    int[] taken = {0};
+    listing.read(nextOffset, (name, ino, type, next) -> {
+      if (taken[0] == BATCH) {
+        return false;
+      }
+      taken[0]++;
+      nextOffset = next;
+      if (!Names.isDotOrDotDot(name)) {
+        batch.add(name);
+      }
+      return true;
+    });
+    ended = taken[0] == 0;
   }
 
   @Override
@@ -54,22 +83,31 @@ final class OverlayDirectoryStream implements SecureDirectoryStream<Path> {
     }
     iterated = true;
     return new Iterator<>() {
-      private int index = 2;
       private Path next;
 
       @Override
       public boolean hasNext() {
-        while (next == null && open && index < entries.size()) {
-          Path candidate = dir.resolve(entries.get(index++).name());
-          try {
-            if (filter.accept(candidate)) {
-              next = candidate;
+        synchronized (OverlayDirectoryStream.this) {
+          while (next == null && open && (!batch.isEmpty() || !ended)) {
+            if (batch.isEmpty()) {
+              try {
+                fill();
+              } catch (PosixException e) {
+                throw new DirectoryIteratorException(fs.translate(e, dir));
+              }
+              continue;
             }
-          } catch (IOException e) {
-            throw new DirectoryIteratorException(e);
+            Path candidate = dir.resolve(batch.poll());
+            try {
+              if (filter.accept(candidate)) {
+                next = candidate;
+              }
+            } catch (IOException e) {
+              throw new DirectoryIteratorException(e);
+            }
           }
+          return next != null && open;
         }
-        return next != null && open;
       }
 
       @Override
@@ -91,6 +129,8 @@ final class OverlayDirectoryStream implements SecureDirectoryStream<Path> {
         return;
       }
       open = false;
+      listing.close();
+      batch.clear();
     }
     found.close();
     fs.closed(this);

@@ -347,42 +347,24 @@ public final class Posix {
    * Reads every entry of a directory with {@code getdents64(2)}, except "." and "..".
    *
    * <p>{@code dirfd} may be an {@code O_PATH} descriptor: the directory is opened afresh for reading, so the
-   * caller's descriptor keeps its offset.
+   * caller's descriptor keeps its offset. For directories that may be huge, read with {@link DirectoryReader}.
    */
   public static List<DirEntry> readDirectory(int dirfd, byte[] path) throws PosixException {
     List<DirEntry> entries = new ArrayList<>();
-    int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-    try (Scratch s = Scratch.open()) {
-      MemorySegment buf = s.allocate(32 * 1024);
-      while (true) {
-        long n = s.call(Syscalls.GETDENTS64, fd, s.address(buf), buf.byteSize());
-        s.check(n, "getdents64", path);
-        if (n == 0) {
-          return entries;
+    try (DirectoryReader reader = DirectoryReader.open(dirfd, path)) {
+      for (; reader.hasEntry(); reader.advance()) {
+        if (!reader.isDotOrDotDot()) {
+          entries.add(new DirEntry(reader.name(), reader.ino(), reader.type()));
         }
-        decodeDirents(buf, n, entries);
       }
-    } finally {
-      closeQuietly(fd);
     }
+    return entries;
   }
 
-  private static void decodeDirents(MemorySegment buf, long length, List<DirEntry> into) {
-    long pos = 0;
-    while (pos < length) {
-      long ino = buf.get(JAVA_LONG, pos);
-      int reclen = Short.toUnsignedInt(buf.get(JAVA_SHORT, pos + 16));
-      int type = Byte.toUnsignedInt(buf.get(JAVA_BYTE, pos + 18));
-      long nameStart = pos + 19;
-      long nameEnd = nameStart;
-      while (buf.get(JAVA_BYTE, nameEnd) != 0) {
-        nameEnd++;
-      }
-      byte[] name = buf.asSlice(nameStart, nameEnd - nameStart).toArray(JAVA_BYTE);
-      if (!Names.isDotOrDotDot(name)) {
-        into.add(new DirEntry(name, ino, type));
-      }
-      pos += reclen;
+  /** One {@code getdents64(2)} into {@code buf}: the bytes filled, 0 at the end of the directory. */
+  static long getdents64(int fd, MemorySegment buf, byte[] path) throws PosixException {
+    try (Scratch s = Scratch.open()) {
+      return s.check(s.call(Syscalls.GETDENTS64, fd, s.address(buf), buf.byteSize()), "getdents64", path);
     }
   }
 

@@ -1,7 +1,7 @@
 package dev.layerfs.core.testing;
 
 import dev.layerfs.core.Caller;
-import dev.layerfs.core.DirectoryListing;
+import dev.layerfs.core.OpenDirectory;
 import dev.layerfs.core.Node;
 import dev.layerfs.core.OpenFile;
 import dev.layerfs.core.Overlay;
@@ -385,12 +385,25 @@ public final class EngineFsOps implements FsOps {
   public List<byte[]> list(byte[] dir) throws PosixException {
     try {
       Node node = resolve(dir, false);
-      DirectoryListing listing = overlay.readDirectory(node);
       List<byte[]> names = new ArrayList<>();
-      for (DirectoryListing.Entry e : listing.entries()) {
-        if (!Names.isDotOrDotDot(e.name())) {
-          names.add(e.name());
-        }
+      // A few entries per read, as a frontend with a small buffer reads, so resuming at offsets is exercised too.
+      try (OpenDirectory open = overlay.openDirectory(node)) {
+        long[] next = {0};
+        int[] taken = new int[1];
+        do {
+          taken[0] = 0;
+          open.read(next[0], (name, ino, type, nextOffset) -> {
+            if (taken[0] == 7) {
+              return false;
+            }
+            taken[0]++;
+            next[0] = nextOffset;
+            if (!Names.isDotOrDotDot(name)) {
+              names.add(name);
+            }
+            return true;
+          });
+        } while (taken[0] > 0);
       }
       return names;
     } finally {

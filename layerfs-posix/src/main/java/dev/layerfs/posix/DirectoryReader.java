@@ -1,0 +1,151 @@
+package dev.layerfs.posix;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * An open directory read one {@code getdents64(2)} buffer at a time, so that listing a directory of any size needs
+ * only that buffer, and resumable at the offset of any entry it returned (its {@code d_off}, the position the
+ * filesystem itself hands out: stable across calls and across {@code telldir}/{@code seekdir}, as the kernel's
+ * overlay relies on when it iterates a directory that merges nothing).
+ *
+ * <p>The reader stands on one entry at a time: {@link #hasEntry} reads the next buffer when the current one is used
+ * up, the accessors describe the entry, and {@link #advance} moves past it. A caller that cannot take an entry
+ * just stops; the next {@link #seek} to that entry's starting position is then free. Not thread-safe.
+ */
+public final class DirectoryReader implements AutoCloseable {
+  private static final int BUFFER_SIZE = 32 * 1024;
+  private static final long D_OFF = 8;
+  private static final long D_RECLEN = 16;
+  private static final long D_TYPE = 18;
+  private static final long D_NAME = 19;
+
+  private final int fd;
+  private final byte[] path;
+  private final Arena arena;
+  private final MemorySegment buffer;
+  private int length;
+  private int at;
+  private int nameLength = -1;
+  /** The directory offset of the entry under the cursor: 0 at the start, else the {@code d_off} before it. */
+  private long position;
+  private boolean ended;
+
+  private DirectoryReader(int fd, byte[] path) {
+    this.fd = fd;
+    this.path = path;
+    this.arena = Arena.ofShared();
+    this.buffer = arena.allocate(BUFFER_SIZE, 8);
+  }
+
+  /**
+   * Opens {@code path} (relative to {@code dirfd}, which may be an {@code O_PATH} descriptor) for reading its
+   * entries; symbolic links are not followed.
+   */
+  public static DirectoryReader open(int dirfd, byte[] path) throws PosixException {
+    int fd = Posix.openat(dirfd, path, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW);
+    try {
+      return new DirectoryReader(fd, path);
+    } catch (RuntimeException | Error e) {
+      Posix.closeQuietly(fd);
+      throw e;
+    }
+  }
+
+  /** Whether there is an entry under the cursor, reading the next buffer if needed; false at the end. */
+  public boolean hasEntry() throws PosixException {
+    if (at < length) {
+      return true;
+    }
+    if (ended) {
+      return false;
+    }
+    length = (int) Posix.getdents64(fd, buffer, path);
+    at = 0;
+    nameLength = -1;
+    ended = length == 0;
+    return !ended;
+  }
+
+  /** Moves past the entry under the cursor. */
+  public void advance() {
+    position = nextOffset();
+    at += Short.toUnsignedInt(buffer.get(JAVA_SHORT, at + D_RECLEN));
+    nameLength = -1;
+  }
+
+  /**
+   * Places the cursor at a position: 0 for the start, or the {@link #nextOffset} of an entry read before. Staying
+   * where the cursor is costs nothing (the descriptor's own offset is the last buffered entry's {@code d_off});
+   * anything else is an {@code lseek} that drops the buffer.
+   */
+  public void seek(long offset) throws PosixException {
+    if (offset == position) {
+      ended &= at < length; // at the end, look again: entries may have been added since
+      return;
+    }
+    Posix.lseek(fd, offset, Posix.SEEK_SET);
+    position = offset;
+    length = 0;
+    at = 0;
+    nameLength = -1;
+    ended = false;
+  }
+
+  /** The directory offset of the entry under the cursor, to {@link #seek} back to it. */
+  public long position() {
+    return position;
+  }
+
+  public long ino() {
+    return buffer.get(JAVA_LONG, at);
+  }
+
+  /** The entry's {@code DT_*} type. */
+  public int type() {
+    return Byte.toUnsignedInt(buffer.get(JAVA_BYTE, at + D_TYPE));
+  }
+
+  /** The offset of the entry after this one: where a listing that took this entry resumes. */
+  public long nextOffset() {
+    return buffer.get(JAVA_LONG, at + D_OFF);
+  }
+
+  public int nameLength() {
+    if (nameLength < 0) {
+      long end = at + D_NAME;
+      while (buffer.get(JAVA_BYTE, end) != 0) {
+        end++;
+      }
+      nameLength = (int) (end - at - D_NAME);
+    }
+    return nameLength;
+  }
+
+  /** The entry's name, a new array. */
+  public byte[] name() {
+    return buffer.asSlice(at + D_NAME, nameLength()).toArray(JAVA_BYTE);
+  }
+
+  /** Copies the entry's name into {@code into} at {@code offset}; {@link #nameLength} bytes. */
+  public void copyName(byte[] into, int offset) {
+    MemorySegment.copy(buffer, JAVA_BYTE, at + D_NAME, into, offset, nameLength());
+  }
+
+  /** Whether the entry is "." or "..". */
+  public boolean isDotOrDotDot() {
+    int n = nameLength();
+    return (n == 1 || n == 2) && buffer.get(JAVA_BYTE, at + D_NAME) == '.'
+        && (n == 1 || buffer.get(JAVA_BYTE, at + D_NAME + 1) == '.');
+  }
+
+  @Override
+  public void close() {
+    Posix.closeQuietly(fd);
+    arena.close();
+  }
+}
