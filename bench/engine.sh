@@ -11,14 +11,9 @@ JAVA_HOME=$(scripts/java-home)
 export JAVA_HOME MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 command -v mkfs.xfs >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xfsprogs >/dev/null
 
-ram=$(mktemp -d /var/tmp/layerfs-reflink.XXXXXX)
-cleanup() {
-  umount "$ram/xfs" 2>/dev/null || true
-  umount "$ram" 2>/dev/null || true
-  rmdir "$ram" 2>/dev/null || true
-}
-trap cleanup EXIT
-mount -t tmpfs -o size=4g layerfs-bench "$ram"
+. bench/scratch.sh
+scratch_tmpfs layerfs-reflink 4g
+ram=$scratch
 truncate -s 3500M "$ram/xfs.img"
 mkfs.xfs -q -m reflink=1 "$ram/xfs.img"
 mkdir "$ram/xfs"

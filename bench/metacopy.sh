@@ -13,15 +13,9 @@ here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 reps=${REPS:-5}
 files=1000
 
-ram=$(mktemp -d /var/tmp/layerfs-metacopy.XXXXXX)
-cleanup() {
-  umount "$ram/fs/m" 2>/dev/null || true
-  umount "$ram/fs" 2>/dev/null || true
-  umount "$ram" 2>/dev/null || true
-  rmdir "$ram" 2>/dev/null || true
-}
-trap cleanup EXIT
-mount -t tmpfs -o size=2g layerfs-bench "$ram"
+. "$here/bench/scratch.sh"
+scratch_tmpfs layerfs-metacopy 2g
+ram=$scratch
 truncate -s 1500M "$ram/ext4.img"
 mkfs.ext4 -q "$ram/ext4.img"
 mkdir "$ram/fs"

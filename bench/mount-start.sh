@@ -13,14 +13,9 @@ WHAT=${WHAT:-mount version}
 names=(layerfs) launchers=("$repo/layerfs")
 if [ -n "${BASELINE:-}" ]; then names+=(lfbase); launchers+=("$BASELINE"); fi
 
-W=$(mktemp -d /tmp/layerfs-mount-start.XXXXXX)
-mount -t tmpfs -o size=64m layerfs-mount-start "$W"
-cleanup() {
-  umount -l "$W/merged" 2>/dev/null || true
-  umount "$W" 2>/dev/null || umount -l "$W" || true
-  rmdir "$W" || true
-}
-trap cleanup EXIT
+. "$repo/bench/scratch.sh"
+scratch_tmpfs layerfs-mount-start 64m
+W=$scratch
 mkdir -p "$W/lower/d" "$W/merged" "$W/times"
 for i in $(seq 100); do echo "$i" > "$W/lower/d/f$i"; done
 

@@ -15,14 +15,9 @@ launcher=$repo/layerfs
 flags="-Xms8m -Xmx96m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=2000"
 flags+=" -XX:TieredStopAtLevel=1 -Xss256k -XX:ReservedCodeCacheSize=16m"
 
-W=$(mktemp -d /tmp/layerfs-warmup.XXXXXX)
-mount -t tmpfs -o size=256m layerfs-warmup "$W"
-cleanup() {
-  umount -l "$W/merged" 2>/dev/null || true
-  umount "$W" 2>/dev/null || umount -l "$W" || true
-  rmdir "$W" || true
-}
-trap cleanup EXIT
+. "$repo/bench/scratch.sh"
+scratch_tmpfs layerfs-warmup 256m
+W=$scratch
 mkdir -p "$W/lower/a" "$W/lower/b" "$W/merged"
 for i in $(seq 1000); do echo "$i" > "$W/lower/a/f$i"; echo "$i" > "$W/lower/b/f$i"; done
 
