@@ -151,7 +151,8 @@ final class CopyUp {
     if (c.meta) {
       Posix.ftruncate(fd, c.st.size());
     } else if (c.data) {
-      copyData(c.node, fd);
+      Lower data = c.node.lowerData();
+      copyData(data == null ? c.src : data, data == null ? c.st : data.layer().stat(data.path()), fd);
       if (c.st.size() > 0 && !o.options.volatileWrites()) {
         Posix.fsync(fd);
       }
@@ -224,7 +225,8 @@ final class CopyUp {
         }
         byte[] capability = data && st.size() > 0 ? OverlayXattrs.read(fd, EMPTY, CAPABILITY) : null;
         if (data && st.size() > 0) {
-          copyData(node, fd);
+          Lower lowerData = node.lowerData();
+          copyData(lowerData, lowerData.layer().stat(lowerData.path()), fd);
           if (!o.options.volatileWrites()) {
             Posix.fsync(fd);
           }
@@ -241,13 +243,11 @@ final class CopyUp {
   }
 
   /**
-   * Copies the data regions of a node's lower data file (the top lower one, or the one below a metacopy file); the
-   * holes between them stay holes. A file with as many blocks as bytes has no holes, and is copied without asking
-   * where they are.
+   * Copies the data regions of the lower file that holds a node's data (its top lower one, or the one below a
+   * metacopy file), whose stat is {@code st}; the holes between them stay holes. A file with as many blocks as bytes
+   * has no holes, and is copied without asking where they are.
    */
-  private void copyData(Node node, int out) throws PosixException {
-    Lower src = node.lowerData() != null ? node.lowerData() : node.lowers[0];
-    Stat st = src.layer().stat(src.path());
+  private void copyData(Lower src, Stat st, int out) throws PosixException {
     long size = st.size();
     if (size == 0) {
       return;

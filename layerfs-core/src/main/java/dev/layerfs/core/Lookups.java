@@ -153,7 +153,7 @@ final class Lookups {
       }
     }
     if (search.file != null) {
-      search.checkData("/" + Names.printable(path));
+      search.checkData(path);
       Node node = new Node(dir, name, search.top.type(), search.fileStack(), false);
       node.ino = o.inodes.map(search.file.layer(), search.file.ino());
       return new Resolved(node, search.top);
@@ -198,7 +198,8 @@ final class Lookups {
 
   /**
    * An upper non-directory: its inode number is its origin's when the origin can still be found. A regular file's
-   * marks are read with one {@code listxattr} in the common case, since a metacopy file needs three of them.
+   * marks (origin, metacopy, redirect) are found with one {@code listxattr} and only the present ones read: one
+   * call for a file made in upper, two for a copied-up one (the kernel reads origin and metacopy for each).
    */
   private Node upperNonDirectory(Node dir, byte[] name, byte[] path, Stat st) throws PosixException {
     byte[] originValue;
@@ -240,7 +241,7 @@ final class Lookups {
     search.followingMetacopy = true;
     search.followingRedirect = redirect != null;
     search.run(dir.lowers, redirect != null ? redirect : name);
-    search.checkData(where);
+    search.checkData(path);
     Node node = new Node(dir, name, Posix.S_IFREG, search.fileStack(), true);
     node.metacopy = new Node.Metacopy();
     node.redirect = redirect;
@@ -616,20 +617,23 @@ final class Lookups {
 
     /** The kernel refuses to look further below a metacopy file or through its redirect unless the options allow. */
     private void checkFollowing() throws PosixException {
-      String where = "/" + Names.printable(Names.join(path(dir), name));
       if (followingMetacopy && !o.options.metacopy()) {
-        throw new PosixException(Errno.EPERM, "lookup", where, "refusing to follow metacopy origin (metacopy=off)");
+        throw new PosixException(Errno.EPERM, "lookup", where(), "refusing to follow metacopy origin (metacopy=off)");
       }
       if (followingRedirect && !o.options.redirectDir().follows()) {
-        throw new PosixException(Errno.EPERM, "lookup", where, "refusing to follow redirect (redirect_dir="
+        throw new PosixException(Errno.EPERM, "lookup", where(), "refusing to follow redirect (redirect_dir="
             + o.options.redirectDir().name().toLowerCase(java.util.Locale.ROOT) + ")");
       }
     }
 
+    private String where() {
+      return "/" + Names.printable(Names.join(path(dir), name));
+    }
+
     /** A metacopy file whose data was not found is EIO, as in the kernel. */
-    void checkData(String where) throws PosixException {
+    void checkData(byte[] path) throws PosixException {
       if (followingMetacopy && data == null) {
-        throw new PosixException(Errno.EIO, "lookup", where, "metacopy with no lower data found");
+        throw new PosixException(Errno.EIO, "lookup", "/" + Names.printable(path), "metacopy with no lower data found");
       }
     }
 
@@ -662,14 +666,7 @@ final class Lookups {
       boolean ociOpaque = !layer.isUpper() && statOrNull(layer, Names.join(path, WH_OPAQUE)) != null;
       List<String> names;
       try (Layer.Location at = layer.locate(path)) {
-        try {
-          names = Xattrs.list(at.dirfd(), at.name());
-        } catch (PosixException e) {
-          if (e.errno() != Errno.EOPNOTSUPP) {
-            throw e;
-          }
-          names = List.of();
-        }
+        names = listXattrs(at);
         boolean any = false;
         for (String n : names) {
           any |= x.isPrivate(n);

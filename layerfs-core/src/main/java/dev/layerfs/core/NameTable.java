@@ -84,11 +84,7 @@ final class NameTable {
   }
 
   private static int hash(byte[] name, int offset, int length) {
-    int h = 0;
-    for (int i = offset; i < offset + length; i++) {
-      h = 31 * h + name[i];
-    }
-    return h ^ (h >>> 16) ^ (h >>> 7);
+    return LowerNames.hash(name, offset, offset + length);
   }
 
   /** Drops the hash index and the unused room of the arrays: the table is only read from now on. */
