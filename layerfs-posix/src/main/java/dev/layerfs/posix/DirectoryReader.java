@@ -1,10 +1,9 @@
 package dev.layerfs.posix;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -15,7 +14,10 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>The reader stands on one entry at a time: {@link #hasEntry} reads the next buffer when the current one is used
  * up, the accessors describe the entry, and {@link #advance} moves past it. A caller that cannot take an entry
- * just stops; the next {@link #seek} to that entry's starting position is then free. Not thread-safe.
+ * just stops; the next {@link #seek} to that entry's starting position is then free. Not thread-safe, but usable
+ * from one thread after another (FUSE reader threads take turns on an open directory): the buffer is on the heap,
+ * filled from the calling thread's scratch memory, so there is no arena to close (closing a shared arena stops
+ * every thread of the JVM for a moment).
  */
 public final class DirectoryReader implements AutoCloseable {
   private static final int BUFFER_SIZE = 32 * 1024;
@@ -26,8 +28,8 @@ public final class DirectoryReader implements AutoCloseable {
 
   private final int fd;
   private final byte[] path;
-  private final Arena arena;
-  private final MemorySegment buffer;
+  private final byte[] bytes = new byte[BUFFER_SIZE];
+  private final MemorySegment buffer = MemorySegment.ofArray(bytes);
   private int length;
   private int at;
   private int nameLength = -1;
@@ -38,8 +40,6 @@ public final class DirectoryReader implements AutoCloseable {
   private DirectoryReader(int fd, byte[] path) {
     this.fd = fd;
     this.path = path;
-    this.arena = Arena.ofShared();
-    this.buffer = arena.allocate(BUFFER_SIZE, 8);
   }
 
   /**
@@ -64,7 +64,7 @@ public final class DirectoryReader implements AutoCloseable {
     if (ended) {
       return false;
     }
-    length = (int) Posix.getdents64(fd, buffer, path);
+    length = Posix.getdents64(fd, bytes, path);
     at = 0;
     nameLength = -1;
     ended = length == 0;
@@ -74,7 +74,7 @@ public final class DirectoryReader implements AutoCloseable {
   /** Moves past the entry under the cursor. */
   public void advance() {
     position = nextOffset();
-    at += Short.toUnsignedInt(buffer.get(JAVA_SHORT, at + D_RECLEN));
+    at += Short.toUnsignedInt(buffer.get(JAVA_SHORT_UNALIGNED, at + D_RECLEN));
     nameLength = -1;
   }
 
@@ -102,7 +102,7 @@ public final class DirectoryReader implements AutoCloseable {
   }
 
   public long ino() {
-    return buffer.get(JAVA_LONG, at);
+    return buffer.get(JAVA_LONG_UNALIGNED, at);
   }
 
   /** The entry's {@code DT_*} type. */
@@ -112,7 +112,7 @@ public final class DirectoryReader implements AutoCloseable {
 
   /** The offset of the entry after this one: where a listing that took this entry resumes. */
   public long nextOffset() {
-    return buffer.get(JAVA_LONG, at + D_OFF);
+    return buffer.get(JAVA_LONG_UNALIGNED, at + D_OFF);
   }
 
   public int nameLength() {
@@ -146,6 +146,5 @@ public final class DirectoryReader implements AutoCloseable {
   @Override
   public void close() {
     Posix.closeQuietly(fd);
-    arena.close();
   }
 }

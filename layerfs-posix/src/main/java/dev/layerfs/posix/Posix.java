@@ -361,10 +361,13 @@ public final class Posix {
     return entries;
   }
 
-  /** One {@code getdents64(2)} into {@code buf}: the bytes filled, 0 at the end of the directory. */
-  static long getdents64(int fd, MemorySegment buf, byte[] path) throws PosixException {
+  /** One {@code getdents64(2)} into {@code into}: the bytes filled, 0 at the end of the directory. */
+  static int getdents64(int fd, byte[] into, byte[] path) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      return s.check(s.call(Syscalls.GETDENTS64, fd, s.address(buf), buf.byteSize()), "getdents64", path);
+      MemorySegment buf = s.allocate(into.length);
+      int n = (int) s.check(s.call(Syscalls.GETDENTS64, fd, s.address(buf), into.length), "getdents64", path);
+      MemorySegment.copy(buf, JAVA_BYTE, 0, into, 0, n);
+      return n;
     }
   }
 
