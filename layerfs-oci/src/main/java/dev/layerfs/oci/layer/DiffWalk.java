@@ -143,7 +143,8 @@ final class DiffWalk implements AutoCloseable {
       marker = false;
     }
     try {
-      emit(withXattrs(TarEntry.builder(TarEntry.Type.DIRECTORY, path.bytes()), parentFd, name, st).build());
+      emit(withXattrs(TarEntry.builder(TarEntry.Type.DIRECTORY, path.bytes()), parentFd, name, st,
+          listXattrs(parentFd, name)).build());
       if (marker) {
         opaqueDirectories++;
         emit(TarEntry.builder(TarEntry.Type.REGULAR, path.child(OPAQUE_MARKER).bytes()).mode(0)
@@ -171,7 +172,7 @@ final class DiffWalk implements AutoCloseable {
       EntryPath path = parent.child(name);
       if (found.stat().isDirectory()) {
         emit(withXattrs(TarEntry.builder(TarEntry.Type.DIRECTORY, path.bytes()), found.parentFd(), name,
-            found.stat()).build());
+            found.stat(), listXattrs(found.parentFd(), name)).build());
         directory(-1, found.stack(), path, true);
       } else {
         nonDirectory(found.parentFd(), name, found.stat(), path, below, found.layer());
@@ -208,10 +209,11 @@ final class DiffWalk implements AutoCloseable {
       }
       linked.put(inode, path.bytes());
     }
-    TarEntry.Builder entry = withXattrs(TarEntry.builder(typeOf(st, path), path.bytes()), dirFd, name, st);
+    List<String> attrs = listXattrs(dirFd, name);
+    TarEntry.Builder entry = withXattrs(TarEntry.builder(typeOf(st, path), path.bytes()), dirFd, name, st, attrs);
     switch (type) {
       case Posix.S_IFREG -> {
-        regular(dirFd, name, st, entry, path, below, layer);
+        regular(dirFd, name, st, entry, path, below, layer, attrs.contains(namespace.metacopy()));
         return;
       }
       case Posix.S_IFLNK -> entry.linkTarget(Posix.readlinkat(dirFd, name));
@@ -226,10 +228,10 @@ final class DiffWalk implements AutoCloseable {
    * would read it (its size is already the data's).
    */
   private void regular(int dirFd, byte[] name, Stat st, TarEntry.Builder entry, EntryPath path,
-      LowerLayers.Stack below, int layer) throws IOException {
+      LowerLayers.Stack below, int layer, boolean metacopy) throws IOException {
     int fd;
     Stat holder;
-    if (LowerLayers.readXattr(dirFd, name, namespace.metacopy()) == null) {
+    if (!metacopy) {
       fd = Posix.openat(dirFd, name, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK);
       holder = st;
     } else if (lowers == null) {
@@ -303,20 +305,26 @@ final class DiffWalk implements AutoCloseable {
     };
   }
 
-  /** Owner, mode, mtime and the xattrs that belong in a layer (the overlay's own dropped, escaped ones restored). */
-  private TarEntry.Builder withXattrs(TarEntry.Builder entry, int dirFd, byte[] name, Stat st)
-      throws PosixException {
-    entry.mode(st.permissions()).uid(st.uid() & 0xffffffffL).gid(st.gid() & 0xffffffffL)
-        .mtime(instant(st.mtime()));
-    List<String> attrs;
+  /** The names of an object's xattrs; none where the filesystem has none. */
+  private static List<String> listXattrs(int dirFd, byte[] name) throws PosixException {
     try {
-      attrs = Xattrs.list(dirFd, name);
+      return Xattrs.list(dirFd, name);
     } catch (PosixException e) {
       if (e.errno() == Errno.EOPNOTSUPP) {
-        return entry;
+        return List.of();
       }
       throw e;
     }
+  }
+
+  /**
+   * Owner, mode, mtime and, of the xattrs named in {@code attrs}, those that belong in a layer (the overlay's own
+   * dropped, escaped ones restored).
+   */
+  private TarEntry.Builder withXattrs(TarEntry.Builder entry, int dirFd, byte[] name, Stat st, List<String> attrs)
+      throws PosixException {
+    entry.mode(st.permissions()).uid(st.uid() & 0xffffffffL).gid(st.gid() & 0xffffffffL)
+        .mtime(instant(st.mtime()));
     List<String> sorted = new ArrayList<>(attrs);
     Collections.sort(sorted);
     for (String attr : sorted) {
