@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -123,6 +124,7 @@ class HugeDirectoryTest {
   private static void readWhileCreating(Path dir, String prefix, int existing) throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger created = new AtomicInteger();
+    AtomicReference<Exception> createFailed = new AtomicReference<>();
     Thread creator = Thread.ofPlatform().start(() -> {
       try {
         for (int i = 0; !stop.get() && i < 20_000; i++) {
@@ -130,7 +132,7 @@ class HugeDirectoryTest {
           created.incrementAndGet();
         }
       } catch (Exception e) {
-        throw new AssertionError(e);
+        createFailed.set(e);
       }
     });
     Map<String, Integer> seen = new HashMap<>();
@@ -148,6 +150,9 @@ class HugeDirectoryTest {
       }
       stop.set(true);
       creator.join();
+      if (createFailed.get() != null) {
+        throw new AssertionError("creating while the directory was read failed", createFailed.get());
+      }
       assertTrue(created.get() > 0, "nothing was created while the directory was read");
       List<String> existingAfterMark = afterMark.stream().filter(n -> !n.startsWith("new-")).toList();
       List<String> again = new ArrayList<>();

@@ -42,10 +42,11 @@ class RootlessMountTest {
     try {
       assertEquals(List.of(), Launcher.cleanUp(tmp), "left behind");
     } finally {
-      launcher.shOk(tmp, "setfacl -x u:" + USER + " /dev/fuse");
+      Launcher.Result acl = launcher.sh(tmp, "setfacl -x u:" + USER + " /dev/fuse");
       if (createdUser) {
         launcher.sh(tmp, "pkill -KILL -u " + USER + "; userdel " + USER);
       }
+      assertEquals(0, acl.status(), "removing the ACL entry on /dev/fuse: " + acl.all());
     }
   }
 

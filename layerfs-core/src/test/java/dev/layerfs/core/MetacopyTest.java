@@ -30,21 +30,23 @@ class MetacopyTest {
     try (OverlayFixture f = fixture("kernel");
         KernelOverlay k = KernelOverlay.mount(f.options(), Files.createDirectories(tmp.resolve("merged")))) {
       Path m = k.path();
-      Posix.fchmodat(Posix.AT_FDCWD, bytes(m.resolve("f")), 0600);
-      int reader = Posix.openat(Posix.AT_FDCWD, bytes(m.resolve("f")), Posix.O_RDONLY, 0);
-      kernel.add(read(reader) + " mode " + Integer.toOctalString(Posix.fstat(reader).permissions()));
-      int writer = Posix.openat(Posix.AT_FDCWD, bytes(m.resolve("f")), Posix.O_WRONLY, 0);
-      write(writer, "NEW");
-      kernel.add(read(reader) + " mode " + Integer.toOctalString(Posix.fstat(reader).permissions()));
-      Posix.fchmodat(Posix.AT_FDCWD, bytes(m.resolve("g")), 0640);
-      Posix.linkat(Posix.AT_FDCWD, bytes(m.resolve("g")), Posix.AT_FDCWD, bytes(m.resolve("g2")), 0);
-      int linkReader = Posix.openat(Posix.AT_FDCWD, bytes(m.resolve("g")), Posix.O_RDONLY, 0);
-      kernel.add(read(linkReader));
-      int linkWriter = Posix.openat(Posix.AT_FDCWD, bytes(m.resolve("g2")), Posix.O_WRONLY, 0);
-      write(linkWriter, "XY");
-      kernel.add(read(linkReader));
-      for (int fd : new int[] {reader, writer, linkReader, linkWriter}) {
-        Posix.closeQuietly(fd);
+      List<Integer> open = new ArrayList<>();
+      try {
+        Posix.fchmodat(Posix.AT_FDCWD, bytes(m.resolve("f")), 0600);
+        int reader = opened(open, Posix.openat(Posix.AT_FDCWD, bytes(m.resolve("f")), Posix.O_RDONLY, 0));
+        kernel.add(read(reader) + " mode " + Integer.toOctalString(Posix.fstat(reader).permissions()));
+        int writer = opened(open, Posix.openat(Posix.AT_FDCWD, bytes(m.resolve("f")), Posix.O_WRONLY, 0));
+        write(writer, "NEW");
+        kernel.add(read(reader) + " mode " + Integer.toOctalString(Posix.fstat(reader).permissions()));
+        Posix.fchmodat(Posix.AT_FDCWD, bytes(m.resolve("g")), 0640);
+        Posix.linkat(Posix.AT_FDCWD, bytes(m.resolve("g")), Posix.AT_FDCWD, bytes(m.resolve("g2")), 0);
+        int linkReader = opened(open, Posix.openat(Posix.AT_FDCWD, bytes(m.resolve("g")), Posix.O_RDONLY, 0));
+        kernel.add(read(linkReader));
+        int linkWriter = opened(open, Posix.openat(Posix.AT_FDCWD, bytes(m.resolve("g2")), Posix.O_WRONLY, 0));
+        write(linkWriter, "XY");
+        kernel.add(read(linkReader));
+      } finally {
+        open.forEach(Posix::closeQuietly); // before the unmount, which open files would make busy
       }
     }
     List<String> engine = new ArrayList<>();
@@ -104,5 +106,10 @@ class MetacopyTest {
     try (Arena arena = Arena.ofConfined()) {
       Posix.pwrite(fd, arena.allocateFrom(data, StandardCharsets.UTF_8).asSlice(0, data.length()), 0);
     }
+  }
+
+  private static int opened(List<Integer> open, int fd) {
+    open.add(fd);
+    return fd;
   }
 }

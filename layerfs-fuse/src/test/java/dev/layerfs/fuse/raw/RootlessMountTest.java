@@ -47,10 +47,10 @@ class RootlessMountTest {
         assertEquals(0, result.status(), result.out());
         assertTrue(result.out().contains("rootless mount ok"), result.out());
       } finally {
-        sh(tmp, "setfacl -x u:" + user + " /dev/fuse");
         if (!sh(tmp, "grep -c ' " + mnt + " ' /proc/self/mountinfo || true").strip().equals("0")) {
           sh(tmp, "umount -l " + mnt);
         }
+        sh(tmp, "setfacl -x u:" + user + " /dev/fuse");
       }
       assertEquals(deviceMode, sh(tmp, "stat -c %a /dev/fuse").strip());
       assertFalse(sh(tmp, "getfacl -cp /dev/fuse").contains(user), "ACL entry left on /dev/fuse");
