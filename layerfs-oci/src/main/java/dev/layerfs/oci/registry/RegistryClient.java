@@ -299,13 +299,17 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     public RegistryClient build() throws IOException {
-      HttpClient http = HttpClient.newBuilder()
+      return new RegistryClient(this, httpClient());
+    }
+
+    HttpClient httpClient() throws IOException {
+      return HttpClient.newBuilder()
           .version(httpVersion)
           .connectTimeout(connectTimeout)
           .followRedirects(HttpClient.Redirect.NEVER)
           .sslContext(TrustStores.context(extraCaFiles, insecureHosts))
+          .sslParameters(TrustStores.clientParameters())
           .build();
-      return new RegistryClient(this, http);
     }
   }
 }

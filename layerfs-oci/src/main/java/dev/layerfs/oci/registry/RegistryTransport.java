@@ -100,8 +100,10 @@ final class RegistryTransport {
   }
 
   /**
-   * HTTPS unless the host is listed as plain HTTP; a loopback or insecure host may also fall back to plain HTTP when
-   * it does not speak TLS, as Docker treats 127.0.0.0/8 as an insecure registry by default.
+   * HTTPS unless the host is listed as plain HTTP; an insecure host may also fall back to plain HTTP when it does not
+   * speak TLS. A loopback host, which Docker treats as insecure by default, is asked in plain HTTP first: that ping
+   * carries no credentials and never leaves the machine, a TLS port answers it with an error or by closing, and a
+   * plain one spares the command a TLS handshake, and starting TLS at all.
    */
   private URI baseUri(Target target) throws IOException {
     URI known = baseUris.get(target.host());
@@ -109,21 +111,28 @@ final class RegistryTransport {
       return known;
     }
     List<String> schemes = plainHttpHosts.contains(target.host()) ? List.of("http")
-        : isLoopback(target.host()) || insecureHosts.contains(target.host()) ? List.of("https", "http")
+        : isLoopback(target.host()) ? List.of("http", "https")
+        : insecureHosts.contains(target.host()) ? List.of("https", "http")
         : List.of("https");
     for (int i = 0; ; i++) {
-      URI base = URI.create(schemes.get(i) + "://" + target.host() + "/");
+      String scheme = schemes.get(i);
+      boolean fallback = i + 1 < schemes.size();
+      URI base = URI.create(scheme + "://" + target.host() + "/");
       HttpResponse<InputStream> ping;
       try {
-        ping = exchange(target, HttpRequest.newBuilder(base.resolve("/v2/")).GET(), true);
+        // not retried when another scheme is left, but for a refused connection: a port of that scheme fails at once
+        ping = exchange(target, HttpRequest.newBuilder(base.resolve("/v2/")).GET(), !fallback);
       } catch (RegistryException e) {
-        if (i + 1 < schemes.size() && e.getCause() instanceof SSLException tls && !(tls instanceof SSLHandshakeException)) {
+        if (fallback && speaksAnotherScheme(scheme, e)) {
           continue;
         }
         throw e;
       }
       discard(ping);
       if (ping.statusCode() != 200 && ping.statusCode() != 401) {
+        if (fallback && scheme.equals("http")) {
+          continue;  // a TLS port's answer to plain HTTP: Go's servers answer 400
+        }
         throw new RegistryException(target.host() + " does not serve the registry API at " + base.resolve("/v2/")
             + " (HTTP " + ping.statusCode() + ")");
       }
@@ -131,6 +140,14 @@ final class RegistryTransport {
       baseUris.putIfAbsent(target.host(), base);
       return base;
     }
+  }
+
+  /** Whether a ping in {@code scheme} failed the way it does on a port that speaks the other one. */
+  private static boolean speaksAnotherScheme(String scheme, RegistryException e) {
+    if (scheme.equals("https")) {
+      return e.getCause() instanceof SSLException tls && !(tls instanceof SSLHandshakeException);
+    }
+    return !(e instanceof RegistryUnreachableException);
   }
 
   /** One request with retries on connection failures and on 429 and 5xx answers. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -33,11 +34,7 @@ final class TrustStores {
    */
   static SSLContext context(List<Path> pemFiles, Set<String> insecureHosts) throws IOException {
     if (pemFiles.isEmpty() && insecureHosts.isEmpty()) {
-      try {
-        return SSLContext.getDefault();
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("the JDK has no default TLS context", e);
-      }
+      return new DeferredTlsContext();
     }
     try {
       X509ExtendedTrustManager verifying = pemFiles.isEmpty() ? defaultTrustManager() : withCertificates(pemFiles);
@@ -48,6 +45,15 @@ final class TrustStores {
     } catch (GeneralSecurityException e) {
       throw new IOException("cannot set up TLS trust with CA files " + pemFiles + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The parameters to build an HTTP client with, which it would otherwise ask its context for (making a deferred one
+   * at once): the JDK's client protocols, which must be named for the client to offer HTTP/2, and the engine's
+   * cipher suites.
+   */
+  static SSLParameters clientParameters() {
+    return new SSLParameters(null, new String[] {"TLSv1.3", "TLSv1.2"});
   }
 
   private static X509ExtendedTrustManager withCertificates(List<Path> pemFiles)

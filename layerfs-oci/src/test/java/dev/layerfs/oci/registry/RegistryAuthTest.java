@@ -12,7 +12,10 @@ import dev.layerfs.oci.image.ImageReference;
 import dev.layerfs.oci.image.Platform;
 import dev.layerfs.oci.testing.LocalRegistry;
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -46,6 +49,16 @@ class RegistryAuthTest {
       Descriptor layer = image.manifest().layers().getFirst();
       client.pullBlob(reference, layer, work.resolve("layer"));
       assertArrayEquals(Files.readAllBytes(image.file(layer)), Files.readAllBytes(work.resolve("layer")));
+    }
+  }
+
+  @Test
+  void tlsConnectionsNegotiateHttp2() throws IOException, InterruptedException {
+    try (HttpClient http = client().httpClient()) {
+      HttpResponse<Void> ping = http.send(
+          HttpRequest.newBuilder(URI.create("https://" + registry.address() + "/v2/")).build(),
+          HttpResponse.BodyHandlers.discarding());
+      assertEquals(HttpClient.Version.HTTP_2, ping.version());
     }
   }
 

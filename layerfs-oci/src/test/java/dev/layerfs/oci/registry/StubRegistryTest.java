@@ -15,6 +15,8 @@ import dev.layerfs.oci.image.MediaTypes;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -116,6 +118,33 @@ class StubRegistryTest {
           () -> client.fetchManifest(reference("team/app:1")));
       assertTrue(e.getMessage().contains("refused an anonymous token"), e.getMessage());
     }
+  }
+
+  @Test
+  void aLoopbackPortThatClosesOnPlainHttpIsAskedInPlainHttpOnceThenInTls() throws IOException, InterruptedException {
+    List<String> connections = new CopyOnWriteArrayList<>();
+    try (ServerSocket closing = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread acceptor = Thread.ofVirtual().start(() -> {
+        while (true) {
+          try (Socket connection = closing.accept()) {
+            connections.add(connection.getInputStream().read() == 0x16 ? "TLS" : "plain");
+          } catch (IOException e) {
+            return;
+          }
+        }
+      });
+      String host = "127.0.0.1:" + closing.getLocalPort();
+      try (RegistryClient client = RegistryClient.builder().retries(4, Duration.ofMillis(5))
+          .authFiles(List.of(work.resolve("auth.json"))).build()) {
+        RegistryException e = assertThrows(RegistryException.class,
+            () -> client.fetchManifest(ImageReference.parse(host + "/team/app:1")));
+        assertTrue(e.getMessage().startsWith("TLS handshake with " + host + " failed"), e.getMessage());
+      }
+      closing.close();
+      acceptor.join();
+    }
+    // the JDK's client itself repeats a request once when its connection closes without an answer
+    assertEquals(List.of("plain", "plain", "TLS", "TLS"), connections, "neither is retried with a back-off");
   }
 
   @Test
