@@ -30,13 +30,6 @@ if [ -n "$baseline" ]; then
   baseline=$(cd "$baseline" && pwd)
 fi
 layerfs_base() { "$baseline/layerfs" "$@"; }
-# The JVM without the launcher, with JDK 25's AOT cache (JEP 483/514/515) trained by one pull below instead of the
-# launcher's AppCDS archives.
-layerfs_aot() {
-  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dsun.jnu.encoding=UTF-8 -Dfile.encoding=UTF-8 \
-    -XX:+UseSerialGC "${aot_flag:--XX:AOTCache=$work/layerfs.aot}" -cp "$jar:$here/layerfs-cli/target/lib/*" \
-    dev.layerfs.cli.Main "$@"
-}
 
 work=$(mktemp -d /var/tmp/layerfs-registry-bench.XXXXXX)
 registry_pid=
@@ -114,7 +107,7 @@ printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.
 blob_bytes=$(du -cb image/blobs/sha256/* | tail -1 | cut -f1)
 layerfs image import image --root source --progress quiet >/dev/null
 start_registry
-# One push and one pull first: the launchers make their per-command archives, the AOT cache is trained.
+# One push and one pull first: the launchers make their per-command archives.
 layerfs push image:1 "$registry/train/app:1" --root source --progress quiet >/dev/null
 layerfs pull "$registry/train/app:1" --root train --progress quiet >/dev/null
 rm -rf train
@@ -123,16 +116,13 @@ if [ -n "$baseline" ]; then
   layerfs_base pull "$registry/train/app:1" --root train --progress quiet >/dev/null
   rm -rf train
 fi
-aot_flag="-XX:AOTCacheOutput=$work/layerfs.aot" layerfs_aot pull "$registry/train/app:1" --root train \
-  --progress plain >/dev/null 2>&1
-rm -rf train
 stop_registry
 
 declare -A t
 for run in $(seq "$runs"); do
   echo "== run $run of $runs" >&2
   start_registry
-  rm -rf pulled-store pulled-store-aot pulled-store-base pulled-oci pulled-bundle
+  rm -rf pulled-store pulled-store-base pulled-oci pulled-bundle
   push_layerfs() {
     t[push_layerfs]+=" $(logged push.log layerfs push image:1 "$registry/layerfs/app:1" --root source --progress plain)"
     t[push_layerfs_work]+=" $(transfer push.log)"
@@ -157,21 +147,15 @@ for run in $(seq "$runs"); do
       --progress plain)"
     t[pull_base_work]+=" $(transfer pull-base.log)"
   }
-  push_layerfs_aot() {
-    t[push_layerfs_aot]+=" $(seconds layerfs_aot push image:1 "$registry/layerfs-aot/app:1" --root source)"
-  }
-  pull_layerfs_aot() {
-    t[pull_layerfs_aot]+=" $(seconds layerfs_aot pull "$registry/skopeo/app:1" --root pulled-store-aot)"
-  }
   pull_skopeo() {
     t[pull_skopeo]+=" $(logged skopeo.log skopeo --insecure-policy copy --src-tls-verify=false \
       "docker://$registry/skopeo/app:1" oci:pulled-oci:1)"
     t[unpack_umoci]+=" $(seconds umoci unpack --image pulled-oci:1 pulled-bundle)"
   }
   if [ $((run % 2)) = 1 ]; then
-    push_layerfs; push_base; push_layerfs_aot; push_skopeo; pull_layerfs; pull_base; pull_layerfs_aot; pull_skopeo
+    push_layerfs; push_base; push_skopeo; pull_layerfs; pull_base; pull_skopeo
   else
-    push_skopeo; push_base; push_layerfs; push_layerfs_aot; pull_skopeo; pull_base; pull_layerfs; pull_layerfs_aot
+    push_skopeo; push_base; push_layerfs; pull_skopeo; pull_base; pull_layerfs
   fi
   grep -q "blob bytes sent" push.log || { cat push.log >&2; exit 1; }
   grep -q "layer bytes received" pull.log || { cat pull.log >&2; exit 1; }
@@ -189,15 +173,14 @@ gzip blobs. Median of $runs runs, a fresh docker-registry $(dpkg-query -W -f='${
 storage in $work) on loopback for each run, the tools taking turns at going first; each step starts and ends with \`sync\`.
 layerfs runs through its launcher (\`./layerfs\`, with the per-command AppCDS archive the training runs made); "its transfer" is the time its last progress line reports, from
 the manifest to the last blob (and, for pull, the last layer unpacked), without JVM start-up (\`layerfs --version\`
-alone takes $(fmt "${t[jvm]}")). "AOT cache" is the JVM started without the launcher, with \`-XX:AOTCache\` (JDK 25)
-trained once on a pull instead of the AppCDS archive.
+alone takes $(fmt "${t[jvm]}")).
 skopeo $(skopeo --version | awk '{print $3}'), $(nproc) CPUs, $(uname -r), $(df -T "$work" | awk 'NR==2 {print $2}').
 
-| step | layerfs | its transfer | layerfs, AOT cache | skopeo | layerfs / skopeo | what both do |
-| --- | --- | --- | --- | --- | --- | --- |
-| push | $(cell push_layerfs) | $(cell push_layerfs_work) | $(cell push_layerfs_aot) | $(cell push_skopeo) | $(ratio push_layerfs push_skopeo) | \`layerfs push\` from its store vs \`skopeo copy oci:… docker://…\`, to an empty repository |
-| pull | $(cell pull_layerfs) | $(cell pull_layerfs_work) | $(cell pull_layerfs_aot) | $(cell pull_skopeo) | $(ratio pull_layerfs pull_skopeo) | \`layerfs pull\` into an empty store (download, verify, **unpack** each layer) vs \`skopeo copy docker://… oci:…\` into an empty directory (download, verify) |
-| pull and unpack | $(cell pull_layerfs) | $(cell pull_layerfs_work) | $(cell pull_layerfs_aot) | $(sum pull_skopeo unpack_umoci) | $(ratio_sum pull_layerfs pull_skopeo unpack_umoci) | the same \`layerfs pull\` vs that \`skopeo copy\` followed by \`umoci unpack\` of the image (median of each) |
+| step | layerfs | its transfer | skopeo | layerfs / skopeo | what both do |
+| --- | --- | --- | --- | --- | --- |
+| push | $(cell push_layerfs) | $(cell push_layerfs_work) | $(cell push_skopeo) | $(ratio push_layerfs push_skopeo) | \`layerfs push\` from its store vs \`skopeo copy oci:… docker://…\`, to an empty repository |
+| pull | $(cell pull_layerfs) | $(cell pull_layerfs_work) | $(cell pull_skopeo) | $(ratio pull_layerfs pull_skopeo) | \`layerfs pull\` into an empty store (download, verify, **unpack** each layer) vs \`skopeo copy docker://… oci:…\` into an empty directory (download, verify) |
+| pull and unpack | $(cell pull_layerfs) | $(cell pull_layerfs_work) | $(sum pull_skopeo unpack_umoci) | $(ratio_sum pull_layerfs pull_skopeo unpack_umoci) | the same \`layerfs pull\` vs that \`skopeo copy\` followed by \`umoci unpack\` of the image (median of each) |
 EOF
 )
 if [ -n "$baseline" ]; then
