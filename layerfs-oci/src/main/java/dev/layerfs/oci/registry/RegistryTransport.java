@@ -31,6 +31,8 @@ import javax.net.ssl.SSLHandshakeException;
 final class RegistryTransport {
   private static final int MAX_REDIRECTS = 10;
   private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(5);
+  /** For a ping that has another scheme left to try: a port that waits on a request of the wrong scheme is left. */
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
   private static final String USER_AGENT = "layerfs";
 
   private final HttpClient http;
@@ -68,7 +70,7 @@ final class RegistryTransport {
       if (sameOrigin) {
         authenticator.authorization(call.target(), call.scopes()).ifPresent(v -> request.header("Authorization", v));
       }
-      HttpResponse<InputStream> response = exchange(call.target(), request, call.idempotent());
+      HttpResponse<InputStream> response = exchange(call.target(), request, call.idempotent(), REQUEST_TIMEOUT);
       int status = response.statusCode();
       if (status == 401 && sameOrigin) {
         discard(response);
@@ -121,7 +123,8 @@ final class RegistryTransport {
       HttpResponse<InputStream> ping;
       try {
         // not retried when another scheme is left, but for a refused connection: a port of that scheme fails at once
-        ping = exchange(target, HttpRequest.newBuilder(base.resolve("/v2/")).GET(), !fallback);
+        ping = exchange(target, HttpRequest.newBuilder(base.resolve("/v2/")).GET(), !fallback,
+            fallback ? PROBE_TIMEOUT : REQUEST_TIMEOUT);
       } catch (RegistryException e) {
         if (fallback && speaksAnotherScheme(scheme, e)) {
           continue;
@@ -152,12 +155,12 @@ final class RegistryTransport {
 
   /** One request with retries on connection failures and on 429 and 5xx answers. */
   private HttpResponse<InputStream> exchange(Target target, HttpRequest.Builder request) throws IOException {
-    return exchange(target, request, true);
+    return exchange(target, request, true, REQUEST_TIMEOUT);
   }
 
-  private HttpResponse<InputStream> exchange(Target target, HttpRequest.Builder request, boolean idempotent)
-      throws IOException {
-    HttpRequest built = request.timeout(REQUEST_TIMEOUT).header("User-Agent", USER_AGENT).build();
+  private HttpResponse<InputStream> exchange(Target target, HttpRequest.Builder request, boolean idempotent,
+      Duration timeout) throws IOException {
+    HttpRequest built = request.timeout(timeout).header("User-Agent", USER_AGENT).build();
     for (int attempt = 1; ; attempt++) {
       HttpResponse<InputStream> response;
       try {
