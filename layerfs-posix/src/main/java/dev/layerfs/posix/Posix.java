@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.layerfs.posix.Native.Scratch;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,11 @@ public final class Posix {
   public static final int AT_REMOVEDIR = 0x200;
   public static final int AT_SYMLINK_FOLLOW = 0x400;
   public static final int AT_EMPTY_PATH = 0x1000;
+
+  private static final int PROT_READ = 1;
+  private static final int PROT_WRITE = 2;
+  private static final int MAP_PRIVATE = 2;
+  private static final int MAP_ANONYMOUS = 0x20;
 
   public static final int O_RDONLY = 0;
   public static final int O_WRONLY = 1;
@@ -544,6 +550,41 @@ public final class Posix {
   public static int geteuid() {
     try (Scratch s = Scratch.open()) {
       return (int) s.call(Syscalls.GETEUID);
+    }
+  }
+
+  /**
+   * Anonymous private memory from {@code mmap(2)}, unmapped when {@code arena} closes. Unlike {@link Arena#allocate},
+   * which zeroes (and so touches) every page at once, its pages cost nothing until first written: a FUSE reader's
+   * 1 MiB request and reply buffers mostly hold a few hundred bytes.
+   */
+  public static MemorySegment mmapAnonymous(long size, Arena arena) throws PosixException {
+    long address;
+    try (Scratch s = Scratch.open()) {
+      address = s.check(s.call(Syscalls.MMAP, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+          "mmap", null);
+    }
+    return MemorySegment.ofAddress(address).reinterpret(size, arena, mapped -> {
+      try (Scratch s = Scratch.open()) {
+        s.call(Syscalls.MUNMAP, mapped.address(), size);
+      }
+    });
+  }
+
+  /**
+   * {@code getrandom(2)}: {@code count} bytes from the kernel's random source, as the kernel's overlay takes its
+   * UUIDs; without the JDK's {@code SecureRandom}, whose provider set-up costs a short-lived process 15-40 ms.
+   */
+  public static byte[] getrandom(int count) throws PosixException {
+    try (Scratch s = Scratch.open()) {
+      MemorySegment buf = s.allocate(count);
+      for (long filled = 0; filled < count; ) {
+        long n = s.call(Syscalls.GETRANDOM, s.address(buf) + filled, count - filled, 0);
+        if (n >= 0 || s.lastErrno() != Errno.EINTR) {
+          filled += s.check(n, "getrandom", null);
+        }
+      }
+      return buf.toArray(JAVA_BYTE);
     }
   }
 

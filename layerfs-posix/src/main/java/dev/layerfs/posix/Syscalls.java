@@ -18,6 +18,8 @@ final class Syscalls {
   static final long WRITE = nr(1, 64);
   static final long CLOSE = nr(3, 57);
   static final long LSEEK = nr(8, 62);
+  static final long MMAP = nr(9, 222);
+  static final long MUNMAP = nr(11, 215);
   static final long IOCTL = nr(16, 29);
   static final long PREAD64 = nr(17, 67);
   static final long PWRITE64 = nr(18, 68);
@@ -65,6 +67,7 @@ final class Syscalls {
   static final long OPEN_BY_HANDLE_AT = nr(304, 265);
   static final long SYNCFS = nr(306, 267);
   static final long RENAMEAT2 = nr(316, 276);
+  static final long GETRANDOM = nr(318, 278);
   static final long COPY_FILE_RANGE = nr(326, 285);
   static final long STATX = nr(332, 291);
 

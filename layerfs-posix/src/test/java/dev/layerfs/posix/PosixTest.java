@@ -7,6 +7,7 @@ import static dev.layerfs.posix.Posix.O_PATH;
 import static dev.layerfs.posix.Posix.O_RDWR;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,6 +38,31 @@ class PosixTest {
   @AfterEach
   void closeDir() {
     Posix.closeQuietly(dir);
+  }
+
+  @Test
+  void mmapAnonymousIsZeroedWritableAndGoneWithItsArena() throws PosixException {
+    MemorySegment kept;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment mapped = Posix.mmapAnonymous(1 << 20, arena);
+      assertEquals(1 << 20, mapped.byteSize());
+      assertEquals(0, mapped.address() % 4096);
+      assertEquals(-1, mapped.mismatch(arena.allocate(1 << 20)));
+      mapped.set(ValueLayout.JAVA_LONG, (1 << 20) - 8, 42);
+      assertEquals(42, mapped.get(ValueLayout.JAVA_LONG, (1 << 20) - 8));
+      kept = mapped;
+    }
+    assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
+  }
+
+  @Test
+  void getrandomFillsEveryByteAskedFor() throws PosixException {
+    byte[] small = Posix.getrandom(16);
+    assertEquals(16, small.length);
+    assertFalse(Arrays.equals(small, Posix.getrandom(16)));
+    // more than one call may return: 4 MiB, of which a zero tail would show a short read taken as the whole
+    byte[] large = Posix.getrandom(4 << 20);
+    assertFalse(Arrays.equals(new byte[4096], Arrays.copyOfRange(large, large.length - 4096, large.length)));
   }
 
   @Test
