@@ -14,7 +14,6 @@ import dev.layerfs.posix.Xattrs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -129,8 +128,7 @@ public final class Overlay implements AutoCloseable {
         || mode == OverlayOptions.Uuid.AUTO && OverlayXattrs.read(upper.rootFd, dot, xattrs.impure) != null) {
       return;
     }
-    byte[] uuid = new byte[16];
-    new SecureRandom().nextBytes(uuid);
+    byte[] uuid = Posix.getrandom(16);
     uuid[6] = (byte) ((uuid[6] & 0x0f) | 0x40);
     uuid[8] = (byte) ((uuid[8] & 0x3f) | 0x80);
     try {
