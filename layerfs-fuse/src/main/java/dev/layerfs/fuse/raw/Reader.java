@@ -94,8 +94,8 @@ final class Reader implements Runnable {
   @Override
   public void run() {
     try (Arena arena = Arena.ofConfined()) {
-      in = arena.allocate(session.options().requestBufferSize(), 4096);
-      out = arena.allocate(session.options().replyBufferSize(), 4096);
+      in = Posix.mmapAnonymous(session.options().requestBufferSize(), arena);
+      out = Posix.mmapAnonymous(session.options().replyBufferSize(), arena);
       iov = arena.allocate(16, 8);
       iov.set(ADDRESS, 0, out);
       MemorySegment payload = out.asSlice(PAYLOAD);
