@@ -12,7 +12,6 @@ import dev.layerfs.cli.oci.PsCommand;
 import dev.layerfs.cli.oci.PullCommand;
 import dev.layerfs.cli.oci.PushCommand;
 import java.util.List;
-import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -53,18 +52,21 @@ public final class Main {
   public static int run(String... args) {
     String[] line = MountCommand.dropIn(args);
     CommandLine main = new CommandLine(new Main());
-    named(line).ifPresentOrElse(main::addSubcommand, () -> SUBCOMMANDS.forEach(main::addSubcommand));
+    subcommandsFor(line).forEach(main::addSubcommand);
     return main.setExecutionExceptionHandler(new Errors()).execute(line);
   }
 
   /**
-   * The subcommand the line names, when it names one other than help. Only that one is added to the command line:
-   * picocli builds the model of every subcommand it is given by reflection, which took a third of a second (a tenth of
-   * a push) for all of them. Help, suggestions for a misspelt name and the top-level options get all of them.
+   * The subcommands a line needs: the one it names (other than help), none for the version, else all of them (help,
+   * suggestions for a misspelt name). picocli builds the model of every subcommand it is given by reflection, which
+   * took a third of a second (a tenth of a push) for all of them.
    */
-  private static Optional<Class<?>> named(String[] line) {
+  private static List<Class<?>> subcommandsFor(String[] line) {
     if (line.length == 0) {
-      return Optional.empty();
+      return SUBCOMMANDS;
+    }
+    if (line.length == 1 && (line[0].equals("-V") || line[0].equals("--version"))) {
+      return List.of();
     }
     return SUBCOMMANDS.stream()
         .filter(command -> command != CommandLine.HelpCommand.class)
@@ -72,7 +74,9 @@ public final class Main {
           Command about = command.getAnnotation(Command.class);
           return about.name().equals(line[0]) || List.of(about.aliases()).contains(line[0]);
         })
-        .findFirst();
+        .<List<Class<?>>>map(List::of)
+        .findFirst()
+        .orElse(SUBCOMMANDS);
   }
 
   /** The version from the jar's manifest, or "development" when run from classes. */

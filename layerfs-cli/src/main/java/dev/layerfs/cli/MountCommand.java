@@ -76,7 +76,7 @@ final class MountCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     MountDaemon.Request request = MountDaemon.Request.of(options, places);
     MountDaemon.Checked checked = request.check();
-    return foreground ? MountDaemon.serve(checked, new MountDaemon.ReadyPipe(-1)) : daemonize(request);
+    return foreground ? MountDaemon.serve(checked, new MountDaemon.ReadyPipe(-1), false) : daemonize(request);
   }
 
   /**

@@ -32,7 +32,7 @@ import java.util.List;
  * <p>Arguments of {@link #main}: the descriptor to report on, then the mount's own arguments: {@code -o OPTIONS}
  * (repeatable, also {@code -oOPTIONS}) and {@code [SOURCE] MOUNTPOINT}. The report is one line, {@code ready} once
  * the kernel answers requests on the mount, or {@code error MESSAGE} (the message names the option or path at fault)
- * before the daemon exits with a non-zero status; the descriptor is closed after it. Once its arguments are checked
+ * before the daemon exits with a non-zero status; the descriptor is closed after it. Once mounted, before it reports,
  * the daemon sends its stdout and stderr to its log ({@link RuntimeDir#logFile}), so it holds nothing of the caller's.
  */
 final class MountDaemon {
@@ -134,8 +134,7 @@ final class MountDaemon {
     int status;
     try {
       Checked mount = Request.parse(List.of(args).subList(1, args.length)).check();
-      logTo(RuntimeDir.logFile(mount.target()));
-      status = serve(mount, pipe);
+      status = serve(mount, pipe, true);
     } catch (Exception e) {
       // The report is the message; stderr (the caller's, if the log is not open yet) gets only a debugging trace.
       pipe.send(ERROR + Errors.describe(e));
@@ -162,10 +161,11 @@ final class MountDaemon {
   }
 
   /**
-   * Mounts, records the mount in the runtime directory, reports {@code ready}, and serves until the mount goes away.
+   * Mounts, records the mount in the runtime directory, reports {@code ready}, and serves until the mount goes away;
+   * a daemon sends its output to its log once mounted (a start that fails reports on the pipe and leaves no log).
    * SIGTERM and SIGINT unmount: the shutdown hook only asks for the unmount, the session's last reader tears down.
    */
-  static int serve(Checked checked, ReadyPipe pipe) throws Exception {
+  static int serve(Checked checked, ReadyPipe pipe, boolean daemon) throws Exception {
     Path target = checked.target();
     OverlayMount mount;
     try {
@@ -173,6 +173,15 @@ final class MountDaemon {
     } catch (Exception e) {
       pipe.send(ERROR + Errors.describe(e));
       throw e;
+    }
+    if (daemon) {
+      try {
+        logTo(RuntimeDir.logFile(target));
+      } catch (IOException e) {
+        mount.close();
+        pipe.send(ERROR + "cannot open the daemon's log in " + RuntimeDir.path() + ": " + Errors.describe(e));
+        throw e;
+      }
     }
     long pid = ProcessHandle.current().pid();
     Thread hook = new Thread(() -> {

@@ -1,10 +1,10 @@
 package dev.layerfs.cli;
 
 import dev.layerfs.core.OverlayOptions;
+import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
 import java.io.IOException;
 import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,12 +48,43 @@ final class RuntimeDir {
     return dir;
   }
 
-  /** The file name stem for a mount point: a digest of its absolute path, so any path length and byte will do. */
+  /** The longest key that leaves room in a file name for the longest suffix, {@code .state.tmp}. */
+  private static final int MAX_KEY = 240;
+
+  /**
+   * The file name stem for a mount point: its absolute path escaped as {@code systemd-escape --path} does
+   * ({@code /mnt/my-app} is {@code mnt-my\x2dapp}), so that the directory reads as the mounts it holds and any byte
+   * will do; a path too long for a file name is named by its SHA-256 digest instead. Not a digest every time: the
+   * JDK's security providers it sets up took 15-25 ms of the mount daemon's start.
+   */
   static String key(Path mountPoint) {
+    byte[] path = Names.bytes(mountPoint.toString());
+    StringBuilder key = new StringBuilder();
+    for (byte b : path) {
+      char c = (char) (b & 0xff);
+      if (c == '/') {
+        if (!key.isEmpty() && key.charAt(key.length() - 1) != '-') {
+          key.append('-');
+        }
+      } else if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ':' || c == '_'
+          || c == '.' && !key.isEmpty()) {
+        key.append(c);
+      } else {
+        key.append("\\x").append(HexFormat.of().toHexDigits(b));
+      }
+    }
+    if (key.isEmpty()) {
+      return "-";
+    }
+    if (key.charAt(key.length() - 1) == '-') {
+      key.setLength(key.length() - 1);
+    }
+    return key.length() <= MAX_KEY ? key.toString() : digest(path);
+  }
+
+  private static String digest(byte[] path) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(mountPoint.toString().getBytes(
-          StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 12);
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(path), 0, 12);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -113,12 +144,19 @@ final class RuntimeDir {
     }
   }
 
-  /** Removes a mount's state, if it is this daemon's (a later mount on the same point may have replaced it). */
+  /**
+   * Removes a mount's state, if it is this daemon's (a later mount on the same point may have replaced it), and its
+   * log if nothing was logged: a log that says something is kept for whoever looks into the mount's end.
+   */
   static void remove(Path mountPoint, long pid) {
     try {
       MountState state = read(stateFile(mountPoint));
       if (state != null && (pid < 0 || state.pid() == pid)) {
         Files.deleteIfExists(stateFile(mountPoint));
+        Path log = path().resolve(key(mountPoint) + ".log");
+        if (Files.isRegularFile(log) && Files.size(log) == 0) {
+          Files.deleteIfExists(log);
+        }
       }
     } catch (IOException e) {
       // nothing left to clean

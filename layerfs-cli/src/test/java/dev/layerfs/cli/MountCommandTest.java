@@ -81,6 +81,7 @@ class MountCommandTest {
     MountTutorialTest.awaitDaemonsGone(tmp);
     assertEquals(List.of(), Launcher.mountsUnder(tmp));
     assertTrue(RuntimeDir.all().stream().noneMatch(s -> s.mountPoint().startsWith(tmp)), "state left behind");
+    assertFalse(Files.exists(RuntimeDir.logFile(tmp.resolve("merged").toRealPath())), "empty log left behind");
   }
 
   @Test
@@ -238,6 +239,7 @@ class MountCommandTest {
       assertEquals(1, again.status(), again.all());
       assertTrue(again.err().contains("upper"), again.err());
       assertEquals(1, Launcher.mountsUnder(tmp).size());
+      assertFalse(Files.exists(RuntimeDir.logFile(tmp.resolve("m2").toRealPath())), "a failed start left a log");
     } finally {
       launcher.shOk(tmp, "layerfs umount merged");
     }

@@ -41,4 +41,42 @@ class RuntimeDirTest {
     assertNull(RuntimeDir.read(RuntimeDir.stateFile(mountPoint)));
     assertFalse(Files.exists(RuntimeDir.stateFile(mountPoint)));
   }
+
+  @Test
+  void keysAreMountPointsEscapedAsSystemdEscapesPaths() {
+    // each expected value is what systemd-escape --path printed for the path
+    assertEquals("tmp-my\\x2dapp-a\\x20b-.hidden-\\xc3\\xa9", RuntimeDir.key(Path.of("/tmp/my-app/a b/.hidden/é")));
+    assertEquals("x:y_z.w", RuntimeDir.key(Path.of("/x:y_z.w")));
+    assertEquals("\\x2emnt-merged", RuntimeDir.key(Path.of("/.mnt/merged")));
+    assertEquals("-", RuntimeDir.key(Path.of("/")));
+  }
+
+  @Test
+  void aMountPointTooLongForAFileNameIsKeyedByItsDigest() {
+    Path deep = Path.of("/" + "d".repeat(200), "e".repeat(200));
+    String key = RuntimeDir.key(deep);
+    assertTrue(key.matches("[0-9a-f]{24}"), key);
+    assertFalse(key.equals(RuntimeDir.key(deep.resolveSibling("f".repeat(200)))));
+  }
+
+  @Test
+  void removingAMountsStateRemovesItsLogOnlyWhenNothingWasLogged() throws Exception {
+    OverlayOptions overlay = OverlayOptions.builder().lower(tmp.resolve("lower")).build();
+    Path quiet = tmp.resolve("quiet");
+    Path talkative = tmp.resolve("talkative");
+    for (Path mountPoint : List.of(quiet, talkative)) {
+      Files.deleteIfExists(RuntimeDir.logFile(mountPoint));
+      Files.createFile(RuntimeDir.logFile(mountPoint));
+      RuntimeDir.write(mountPoint, overlay, "lowerdir=" + tmp.resolve("lower"));
+    }
+    Files.writeString(RuntimeDir.logFile(talkative), "layerfs: something to read\n");
+    try {
+      RuntimeDir.remove(quiet, ProcessHandle.current().pid());
+      RuntimeDir.remove(talkative, ProcessHandle.current().pid());
+      assertFalse(Files.exists(RuntimeDir.logFile(quiet)));
+      assertEquals("layerfs: something to read\n", Files.readString(RuntimeDir.logFile(talkative)));
+    } finally {
+      Files.deleteIfExists(RuntimeDir.logFile(talkative));
+    }
+  }
 }

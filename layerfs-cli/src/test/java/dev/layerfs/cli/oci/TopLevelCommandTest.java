@@ -23,6 +23,13 @@ class TopLevelCommandTest {
   }
 
   @Test
+  void theVersionNeedsNoSubcommand() {
+    Cli.Run version = Cli.raw("--version");
+    assertEquals(0, version.exit(), version.err());
+    assertTrue(version.out().startsWith("layerfs "), version.out());
+  }
+
+  @Test
   void theHelpSubcommandShowsTheUsageOfAnother() {
     Cli.Run help = Cli.raw("help", "push");
     assertEquals(0, help.exit(), help.err());
