@@ -31,7 +31,7 @@ import javax.net.ssl.SSLHandshakeException;
 final class RegistryTransport {
   private static final int MAX_REDIRECTS = 10;
   private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(5);
-  /** For a ping that has another scheme left to try: a port that waits on a request of the wrong scheme is left. */
+  /** For the plain HTTP ping of a loopback port that may speak TLS: a TLS port that waits on it is left. */
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
   private static final String USER_AGENT = "layerfs";
 
@@ -103,28 +103,31 @@ final class RegistryTransport {
 
   /**
    * HTTPS unless the host is listed as plain HTTP; an insecure host may also fall back to plain HTTP when it does not
-   * speak TLS. A loopback host, which Docker treats as insecure by default, is asked in plain HTTP first: that ping
-   * carries no credentials and never leaves the machine, a TLS port answers it with an error or by closing, and a
-   * plain one spares the command a TLS handshake, and starting TLS at all.
+   * speak TLS. A loopback port, which Docker treats as insecure by default, is asked in plain HTTP first: that ping
+   * carries no credentials and never leaves the machine, a TLS port answers it with a 400 (Go) or by closing, and a
+   * plain one spares the command a TLS handshake, and starting TLS at all. A loopback host without a port is asked
+   * in HTTPS first, as the two schemes mean two ports there.
    */
   private URI baseUri(Target target) throws IOException {
     URI known = baseUris.get(target.host());
     if (known != null) {
       return known;
     }
+    boolean loopback = isLoopback(target.host());
     List<String> schemes = plainHttpHosts.contains(target.host()) ? List.of("http")
-        : isLoopback(target.host()) ? List.of("http", "https")
-        : insecureHosts.contains(target.host()) ? List.of("https", "http")
+        : loopback && hasPort(target.host()) ? List.of("http", "https")
+        : loopback || insecureHosts.contains(target.host()) ? List.of("https", "http")
         : List.of("https");
     for (int i = 0; ; i++) {
       String scheme = schemes.get(i);
       boolean fallback = i + 1 < schemes.size();
+      // not retried but for a refused connection, and short: a TLS port that closes or waits is left for TLS
+      boolean plainProbe = fallback && scheme.equals("http");
       URI base = URI.create(scheme + "://" + target.host() + "/");
       HttpResponse<InputStream> ping;
       try {
-        // not retried when another scheme is left, but for a refused connection: a port of that scheme fails at once
-        ping = exchange(target, HttpRequest.newBuilder(base.resolve("/v2/")).GET(), !fallback,
-            fallback ? PROBE_TIMEOUT : REQUEST_TIMEOUT);
+        ping = exchange(target, HttpRequest.newBuilder(base.resolve("/v2/")).GET(), !plainProbe,
+            plainProbe ? PROBE_TIMEOUT : REQUEST_TIMEOUT);
       } catch (RegistryException e) {
         if (fallback && speaksAnotherScheme(scheme, e)) {
           continue;
@@ -132,10 +135,10 @@ final class RegistryTransport {
         throw e;
       }
       discard(ping);
+      if (plainProbe && ping.statusCode() == 400) {
+        continue;
+      }
       if (ping.statusCode() != 200 && ping.statusCode() != 401) {
-        if (fallback && scheme.equals("http")) {
-          continue;  // a TLS port's answer to plain HTTP: Go's servers answer 400
-        }
         throw new RegistryException(target.host() + " does not serve the registry API at " + base.resolve("/v2/")
             + " (HTTP " + ping.statusCode() + ")");
       }
@@ -151,6 +154,14 @@ final class RegistryTransport {
       return e.getCause() instanceof SSLException tls && !(tls instanceof SSLHandshakeException);
     }
     return !(e instanceof RegistryUnreachableException);
+  }
+
+  /** Whether host:port (as in {@link Target#host}) names a port; an unbracketed IPv6 literal has several colons. */
+  private static boolean hasPort(String hostPort) {
+    if (hostPort.startsWith("[")) {
+      return hostPort.contains("]:");
+    }
+    return hostPort.indexOf(':') >= 0 && hostPort.indexOf(':') == hostPort.lastIndexOf(':');
   }
 
   /** One request with retries on connection failures and on 429 and 5xx answers. */

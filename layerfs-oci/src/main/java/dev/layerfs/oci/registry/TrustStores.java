@@ -11,6 +11,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -49,11 +50,14 @@ final class TrustStores {
 
   /**
    * The parameters to build an HTTP client with, which it would otherwise ask its context for (making a deferred one
-   * at once): the JDK's client protocols, which must be named for the client to offer HTTP/2, and the engine's
-   * cipher suites.
+   * at once): the client protocols, which must be named for the client to offer HTTP/2 (the JDK's, or those of
+   * {@code -Djdk.tls.client.protocols}), and the engine's cipher suites.
    */
   static SSLParameters clientParameters() {
-    return new SSLParameters(null, new String[] {"TLSv1.3", "TLSv1.2"});
+    String configured = System.getProperty("jdk.tls.client.protocols", "");
+    String[] protocols = Arrays.stream(configured.split(",")).map(String::strip).filter(p -> !p.isEmpty())
+        .toArray(String[]::new);
+    return new SSLParameters(null, protocols.length > 0 ? protocols : new String[] {"TLSv1.3", "TLSv1.2"});
   }
 
   private static X509ExtendedTrustManager withCertificates(List<Path> pemFiles)

@@ -8,8 +8,9 @@
  * and their messages name the registry, repository and reference.
  *
  * <p>Plain HTTP: like Docker, which treats 127.0.0.0/8 as an insecure registry out of the box, a loopback registry
- * ({@code localhost}, {@code 127.x.x.x}, {@code ::1}) is tried over HTTPS first and over plain HTTP when it does not
- * speak TLS; any other registry needs {@code plainHttp} or {@code insecure}. A certificate is accepted unverified only
+ * ({@code localhost}, {@code 127.x.x.x}, {@code ::1}) may speak plain HTTP: one with a port is asked in plain HTTP
+ * first, and in TLS when it answers as a TLS port does; one without a port in TLS first. Any other registry needs
+ * {@code plainHttp} or {@code insecure}. A certificate is accepted unverified only
  * from a registry given to {@code insecure}; for a private CA, give it with {@code extraCaCertificates} instead.
  */
 package dev.layerfs.oci.registry;

@@ -121,7 +121,7 @@ class StubRegistryTest {
   }
 
   @Test
-  void aLoopbackPortThatClosesOnPlainHttpIsAskedInPlainHttpOnceThenInTls() throws IOException, InterruptedException {
+  void aLoopbackPortThatClosesOnPlainHttpIsAskedInPlainHttpThenInTls() throws IOException, InterruptedException {
     List<String> connections = new CopyOnWriteArrayList<>();
     try (ServerSocket closing = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       Thread acceptor = Thread.ofVirtual().start(() -> {
@@ -143,8 +143,29 @@ class StubRegistryTest {
       closing.close();
       acceptor.join();
     }
-    // the JDK's client itself repeats a request once when its connection closes without an answer
-    assertEquals(List.of("plain", "plain", "TLS", "TLS"), connections, "neither is retried with a back-off");
+    // neither is retried with a back-off; the JDK's client itself repeats a request once when its connection closes
+    // without an answer
+    int plain = connections.lastIndexOf("plain") + 1;
+    assertTrue(plain >= 1 && plain <= 2, connections.toString());
+    assertEquals(List.of("plain", "plain").subList(0, plain), connections.subList(0, plain));
+    assertTrue(connections.size() - plain >= 1 && connections.size() - plain <= 2, connections.toString());
+    assertTrue(connections.subList(plain, connections.size()).stream().allMatch("TLS"::equals), connections.toString());
+  }
+
+  @Test
+  void aLoopbackPortThatAnswersPlainHttpButIsNoRegistryIsReportedAsSuch() throws IOException {
+    HttpServer other = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    other.createContext("/", exchange -> respond(exchange, 404, Map.of(), new byte[0]));
+    other.start();
+    String host = "127.0.0.1:" + other.getAddress().getPort();
+    try (RegistryClient client = RegistryClient.builder().retries(1, Duration.ZERO)
+        .authFiles(List.of(work.resolve("auth.json"))).build()) {
+      RegistryException e = assertThrows(RegistryException.class,
+          () -> client.fetchManifest(ImageReference.parse(host + "/team/app:1")));
+      assertEquals(host + " does not serve the registry API at http://" + host + "/v2/ (HTTP 404)", e.getMessage());
+    } finally {
+      other.stop(0);
+    }
   }
 
   @Test
