@@ -178,8 +178,12 @@ final class MountDaemon {
       try {
         logTo(RuntimeDir.logFile(target));
       } catch (IOException e) {
-        mount.close();
         pipe.send(ERROR + "cannot open the daemon's log in " + RuntimeDir.path() + ": " + Errors.describe(e));
+        try {
+          mount.close();
+        } catch (IOException | RuntimeException closing) {
+          e.addSuppressed(closing);
+        }
         throw e;
       }
     }

@@ -31,6 +31,7 @@ public final class Posix {
   private static final int PROT_WRITE = 2;
   private static final int MAP_PRIVATE = 2;
   private static final int MAP_ANONYMOUS = 0x20;
+  private static final int GRND_INSECURE = 4;
 
   public static final int O_RDONLY = 0;
   public static final int O_WRONLY = 1;
@@ -564,23 +565,35 @@ public final class Posix {
       address = s.check(s.call(Syscalls.MMAP, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
           "mmap", null);
     }
-    return MemorySegment.ofAddress(address).reinterpret(size, arena, mapped -> {
-      try (Scratch s = Scratch.open()) {
-        s.call(Syscalls.MUNMAP, mapped.address(), size);
-      }
-    });
+    try {
+      return MemorySegment.ofAddress(address).reinterpret(size, arena, mapped -> munmap(mapped.address(), size));
+    } catch (RuntimeException e) {
+      munmap(address, size);
+      throw e;
+    }
+  }
+
+  private static void munmap(long address, long size) {
+    try (Scratch s = Scratch.open()) {
+      s.call(Syscalls.MUNMAP, address, size);
+    }
   }
 
   /**
    * {@code getrandom(2)}: {@code count} bytes from the kernel's random source, as the kernel's overlay takes its
-   * UUIDs; without the JDK's {@code SecureRandom}, whose provider set-up costs a short-lived process 15-40 ms.
+   * UUIDs; without the JDK's {@code SecureRandom}, whose provider set-up costs a short-lived process 15-40 ms. Like the
+   * kernel's, it does not wait for the source to be initialized at early boot ({@code GRND_INSECURE}, Linux 5.6; on
+   * older kernels the call may wait).
    */
   public static byte[] getrandom(int count) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment buf = s.allocate(count);
+      int flags = GRND_INSECURE;
       for (long filled = 0; filled < count; ) {
-        long n = s.call(Syscalls.GETRANDOM, s.address(buf) + filled, count - filled, 0);
-        if (n >= 0 || s.lastErrno() != Errno.EINTR) {
+        long n = s.call(Syscalls.GETRANDOM, s.address(buf) + filled, count - filled, flags);
+        if (n < 0 && s.lastErrno() == Errno.EINVAL && flags != 0) {
+          flags = 0;
+        } else if (n >= 0 || s.lastErrno() != Errno.EINTR) {
           filled += s.check(n, "getrandom", null);
         }
       }

@@ -41,7 +41,7 @@ class PosixTest {
   }
 
   @Test
-  void mmapAnonymousIsZeroedWritableAndGoneWithItsArena() throws PosixException {
+  void mmapAnonymousIsZeroedWritableAndGoneWithItsArena() throws Exception {
     MemorySegment kept;
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment mapped = Posix.mmapAnonymous(1 << 20, arena);
@@ -53,6 +53,12 @@ class PosixTest {
       kept = mapped;
     }
     assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
+    long address = kept.address();
+    for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+      String[] range = line.substring(0, line.indexOf(' ')).split("-");
+      assertFalse(Long.parseUnsignedLong(range[0], 16) <= address && address < Long.parseUnsignedLong(range[1], 16),
+          "still mapped: " + line);
+    }
   }
 
   @Test
