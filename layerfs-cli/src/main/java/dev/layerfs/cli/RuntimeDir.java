@@ -90,8 +90,24 @@ final class RuntimeDir {
     }
   }
 
-  static Path stateFile(Path mountPoint) {
-    return path().resolve(key(mountPoint) + ".state");
+  /**
+   * The state file of a mount: the one its key names, else one that names the mount point inside (layerfs before
+   * stop 11 named them by a digest, and a daemon started then still writes and removes that one).
+   */
+  static Path stateFile(Path mountPoint) throws IOException {
+    Path named = path().resolve(key(mountPoint) + ".state");
+    if (Files.isRegularFile(named) || !Files.isDirectory(path())) {
+      return named;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(path(), "*.state")) {
+      for (Path file : files) {
+        MountState state = read(file);
+        if (state != null && state.mountPoint().equals(mountPoint)) {
+          return file;
+        }
+      }
+    }
+    return named;
   }
 
   static Path logFile(Path mountPoint) throws IOException {
@@ -150,9 +166,10 @@ final class RuntimeDir {
    */
   static void remove(Path mountPoint, long pid) {
     try {
-      MountState state = read(stateFile(mountPoint));
+      Path file = stateFile(mountPoint);
+      MountState state = read(file);
       if (state != null && (pid < 0 || state.pid() == pid)) {
-        Files.deleteIfExists(stateFile(mountPoint));
+        Files.deleteIfExists(file);
         Path log = path().resolve(key(mountPoint) + ".log");
         if (Files.isRegularFile(log) && Files.size(log) == 0) {
           Files.deleteIfExists(log);

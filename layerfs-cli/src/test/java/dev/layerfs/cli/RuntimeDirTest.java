@@ -79,4 +79,19 @@ class RuntimeDirTest {
       Files.deleteIfExists(RuntimeDir.logFile(talkative));
     }
   }
+
+  @Test
+  void theStateOfAMountStartedByAnOlderLayerfsIsFoundByItsMountPoint() throws Exception {
+    Path mountPoint = tmp.resolve("older");
+    Path legacy = RuntimeDir.create().resolve("0123456789abcdef01234567.state");
+    Files.writeString(legacy, "mountpoint=" + mountPoint + "\npid=1\noptions=lowerdir\\=/l\nstarted=0\n");
+    try {
+      assertEquals(legacy, RuntimeDir.stateFile(mountPoint));
+      assertEquals(1, RuntimeDir.read(RuntimeDir.stateFile(mountPoint)).pid());
+      RuntimeDir.remove(mountPoint, -1);
+      assertFalse(Files.exists(legacy));
+    } finally {
+      Files.deleteIfExists(legacy);
+    }
+  }
 }
