@@ -25,6 +25,11 @@ import java.util.List;
  */
 final class Lookups {
   static final byte[] WH_PREFIX = Names.bytes(".wh.");
+
+  /** Whether the first {@code length} bytes of {@code name} are an OCI whiteout: {@code .wh.} and a name it hides. */
+  static boolean isOciWhiteout(byte[] name, int length) {
+    return length > WH_PREFIX.length && Arrays.equals(name, 0, WH_PREFIX.length, WH_PREFIX, 0, WH_PREFIX.length);
+  }
   static final byte[] WH_OPAQUE = Names.bytes(".wh..wh..opq");
 
   private final Overlay o;

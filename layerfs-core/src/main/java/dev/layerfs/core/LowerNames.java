@@ -65,8 +65,7 @@ final class LowerNames {
           hashes = Arrays.copyOf(hashes, 2 * hashes.length);
         }
         hashes[count++] = hash(n, 0, n.length);
-        if (n.length > Lookups.WH_PREFIX.length
-            && Arrays.equals(n, 0, Lookups.WH_PREFIX.length, Lookups.WH_PREFIX, 0, Lookups.WH_PREFIX.length)) {
+        if (Lookups.isOciWhiteout(n, n.length)) {
           hashes[count++] = hash(n, Lookups.WH_PREFIX.length, n.length);
         }
       }

@@ -158,7 +158,7 @@ final class MergedDirectory {
         reader.copyName(name, 0);
         int offset = 0;
         int flags = reader.type() | (layer.isUpper() ? NameTable.UPPER : 0);
-        if (!layer.isUpper() && isOciWhiteout(name, length)) {
+        if (!layer.isUpper() && Lookups.isOciWhiteout(name, length)) {
           if (length == Lookups.WH_OPAQUE.length && Arrays.equals(name, 0, length, Lookups.WH_OPAQUE, 0, length)) {
             continue;
           }
@@ -193,11 +193,6 @@ final class MergedDirectory {
       front = Arrays.copyOf(front, fronts + (fronts >> 1));
     }
     front[fronts++] = k;
-  }
-
-  static boolean isOciWhiteout(byte[] name, int length) {
-    return length >= Lookups.WH_PREFIX.length
-        && Arrays.equals(name, 0, Lookups.WH_PREFIX.length, Lookups.WH_PREFIX, 0, Lookups.WH_PREFIX.length);
   }
 
   private boolean isWhiteout(Layer layer, byte[] dirPath, boolean xwhiteouts, int type, int length)

@@ -125,7 +125,7 @@ public final class OpenDirectory implements AutoCloseable {
       long ino;
       if (reader.isDotOrDotDot()) {
         ino = name.length == 1 ? dir.ino : o.parentOf(dir).ino;
-      } else if (!upper && MergedDirectory.isOciWhiteout(name, name.length)) {
+      } else if (!upper && Lookups.isOciWhiteout(name, name.length)) {
         continue; // an OCI whiteout hides a name of the layers below, and there are none
       } else {
         ino = o.inodes.map(layer, reader.ino());

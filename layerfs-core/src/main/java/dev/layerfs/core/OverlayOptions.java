@@ -260,8 +260,7 @@ public final class OverlayOptions {
     private Xino xino = Xino.AUTO;
     private boolean volatileWrites;
     private Uuid uuid = Uuid.AUTO;
-    /** Null until given: the kernel resolves conflicts differently for options given and defaults. */
-    private Boolean metacopy;
+    private boolean metacopy;
 
     private Builder() {}
 
@@ -377,8 +376,7 @@ public final class OverlayOptions {
      * default is off (its {@code metacopy} module parameter; off here).
      */
     private void checkMetacopy() throws OverlayOptionException {
-      if (metacopy == null || !metacopy) {
-        metacopy = false;
+      if (!metacopy) {
         return;
       }
       boolean enough = redirectDir == null || redirectDir == RedirectDir.ON

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Lookups answered from a directory's lower names (hashes of them) agree with the layers, once loaded. */
+/** Lookups answered from a directory's lower names (hashes of them) agree with the layers and the listing. */
 class LowerNamesTest {
   @TempDir Path tmp;
 
@@ -24,6 +24,7 @@ class LowerNamesTest {
       }
       Files.writeString(bottom.resolve("gone"), "x");
       Files.createFile(top.resolve(".wh.gone")); // an OCI whiteout in the upper lower layer hides it
+      Files.writeString(top.resolve(".wh."), "x"); // the bare prefix hides no name: an ordinary file
       Overlay overlay = f.open();
       Node d = overlay.lookup(overlay.root(), "d".getBytes(UTF_8));
       for (int round = 0; round < 2; round++) { // the first lookups load the names, the later ones use them
@@ -36,9 +37,12 @@ class LowerNamesTest {
           assertNull(overlay.lookupIfExists(d, ("f" + i).getBytes(UTF_8)), "f" + i);
         }
         assertNull(overlay.lookupIfExists(d, "gone".getBytes(UTF_8)));
+        Node bare = overlay.lookupIfExists(d, ".wh.".getBytes(UTF_8));
+        assertNotNull(bare, ".wh.");
+        overlay.forget(bare, 1);
       }
       assertNotNull(d.lowerNames);
-      assertEquals(300, overlay.readDirectory(d).visibleCount());
+      assertEquals(301, overlay.readDirectory(d).visibleCount(), "the 300 files and .wh.");
       overlay.forget(d, 1);
     }
   }
