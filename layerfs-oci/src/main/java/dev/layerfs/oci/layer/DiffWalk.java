@@ -120,8 +120,10 @@ final class DiffWalk implements AutoCloseable {
   private void upperDirectory(int parentFd, byte[] name, Stat st, LowerLayers.Stack parentBelow, EntryPath parent,
       boolean whole) throws IOException {
     EntryPath path = parent.child(name);
-    boolean opaque = LowerLayers.isOpaque(namespace, parentFd, name);
-    byte[] redirect = opaque ? null : LowerLayers.readXattr(parentFd, name, namespace.redirect());
+    List<String> attrs = listXattrs(parentFd, name);
+    boolean opaque = attrs.contains(namespace.opaque()) && LowerLayers.isOpaque(namespace, parentFd, name);
+    byte[] redirect = opaque || !attrs.contains(namespace.redirect()) ? null
+        : LowerLayers.readXattr(parentFd, name, namespace.redirect());
     LowerLayers.Stack below;
     boolean childWhole = whole;
     boolean marker;
@@ -143,8 +145,7 @@ final class DiffWalk implements AutoCloseable {
       marker = false;
     }
     try {
-      emit(withXattrs(TarEntry.builder(TarEntry.Type.DIRECTORY, path.bytes()), parentFd, name, st,
-          listXattrs(parentFd, name)).build());
+      emit(withXattrs(TarEntry.builder(TarEntry.Type.DIRECTORY, path.bytes()), parentFd, name, st, attrs).build());
       if (marker) {
         opaqueDirectories++;
         emit(TarEntry.builder(TarEntry.Type.REGULAR, path.child(OPAQUE_MARKER).bytes()).mode(0)

@@ -156,12 +156,18 @@ final class RegistryTransport {
     return !(e instanceof RegistryUnreachableException);
   }
 
-  /** Whether host:port (as in {@link Target#host}) names a port; an unbracketed IPv6 literal has several colons. */
+  /** Whether host:port (as in {@link Target#host}) names a port. */
   private static boolean hasPort(String hostPort) {
+    return hostPort.startsWith("[") ? hostPort.contains("]:") : !hostOf(hostPort).equals(hostPort);
+  }
+
+  /** The host of host:port, without brackets; an unbracketed IPv6 literal (several colons) has no port. */
+  private static String hostOf(String hostPort) {
     if (hostPort.startsWith("[")) {
-      return hostPort.contains("]:");
+      return hostPort.substring(1, hostPort.indexOf(']'));
     }
-    return hostPort.indexOf(':') >= 0 && hostPort.indexOf(':') == hostPort.lastIndexOf(':');
+    int colon = hostPort.indexOf(':');
+    return colon >= 0 && colon == hostPort.lastIndexOf(':') ? hostPort.substring(0, colon) : hostPort;
   }
 
   /** One request with retries on connection failures and on 429 and 5xx answers. */
@@ -248,8 +254,7 @@ final class RegistryTransport {
   }
 
   static boolean isLoopback(String hostPort) {
-    String host = hostPort.startsWith("[") ? hostPort.substring(1, hostPort.indexOf(']'))
-        : hostPort.replaceFirst(":[0-9]+$", "");
+    String host = hostOf(hostPort);
     if (host.equals("localhost")) {
       return true;
     }
