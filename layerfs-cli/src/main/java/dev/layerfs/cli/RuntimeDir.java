@@ -170,7 +170,8 @@ final class RuntimeDir {
       MountState state = read(file);
       if (state != null && (pid < 0 || state.pid() == pid)) {
         Files.deleteIfExists(file);
-        Path log = path().resolve(key(mountPoint) + ".log");
+        String stem = file.getFileName().toString();
+        Path log = file.resolveSibling(stem.substring(0, stem.length() - ".state".length()) + ".log");
         if (Files.isRegularFile(log) && Files.size(log) == 0) {
           Files.deleteIfExists(log);
         }

@@ -76,22 +76,30 @@ class RuntimeDirTest {
       assertFalse(Files.exists(RuntimeDir.logFile(quiet)));
       assertEquals("layerfs: something to read\n", Files.readString(RuntimeDir.logFile(talkative)));
     } finally {
-      Files.deleteIfExists(RuntimeDir.logFile(talkative));
+      for (Path mountPoint : List.of(quiet, talkative)) {
+        RuntimeDir.remove(mountPoint, -1);
+        Files.deleteIfExists(RuntimeDir.logFile(mountPoint));
+      }
     }
   }
 
   @Test
   void theStateOfAMountStartedByAnOlderLayerfsIsFoundByItsMountPoint() throws Exception {
     Path mountPoint = tmp.resolve("older");
-    Path legacy = RuntimeDir.create().resolve("0123456789abcdef01234567.state");
+    String digest = String.format("%024x", mountPoint.toString().hashCode() & 0xffffffffL);
+    Path legacy = RuntimeDir.create().resolve(digest + ".state");
+    Path legacyLog = RuntimeDir.create().resolve(digest + ".log");
     Files.writeString(legacy, "mountpoint=" + mountPoint + "\npid=1\noptions=lowerdir\\=/l\nstarted=0\n");
+    Files.createFile(legacyLog);
     try {
       assertEquals(legacy, RuntimeDir.stateFile(mountPoint));
       assertEquals(1, RuntimeDir.read(RuntimeDir.stateFile(mountPoint)).pid());
       RuntimeDir.remove(mountPoint, -1);
       assertFalse(Files.exists(legacy));
+      assertFalse(Files.exists(legacyLog), "its empty log goes with it");
     } finally {
       Files.deleteIfExists(legacy);
+      Files.deleteIfExists(legacyLog);
     }
   }
 }
