@@ -53,6 +53,8 @@ class PosixTest {
       kept = mapped;
     }
     assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
+    // Not the exact range, which the kernel may have merged with a neighbour; another thread could map the freed
+    // gap again before this reads the maps, but nothing in this test JVM maps 1 MiB pieces while it runs.
     long address = kept.address();
     for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
       String[] range = line.substring(0, line.indexOf(' ')).split("-");
