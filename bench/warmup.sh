@@ -11,9 +11,9 @@ repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 N=${N:-5}
 CASES=${CASES:-fresh warm}
 launcher=$repo/layerfs
-# The launcher's daemon flags (LAYERFS_DAEMON_OPTS's default), so that a case can change one of them.
-flags="-Xms8m -Xmx96m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=2000"
-flags+=" -XX:TieredStopAtLevel=1 -Xss256k -XX:ReservedCodeCacheSize=16m"
+# The launcher's daemon flags (LAYERFS_DAEMON_OPTS's default, read from it), so that a case can change one of them.
+flags=$(sed -n 's/.*LAYERFS_DAEMON_OPTS="${LAYERFS_DAEMON_OPTS:-\([^}]*\)}.*/\1/p' "$launcher")
+[ -n "$flags" ] || { echo "bench/warmup.sh: no LAYERFS_DAEMON_OPTS default in $launcher" >&2; exit 1; }
 
 . "$repo/bench/scratch.sh"
 scratch_tmpfs layerfs-warmup 256m
