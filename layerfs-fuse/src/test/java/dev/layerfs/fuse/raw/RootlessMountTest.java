@@ -47,14 +47,18 @@ class RootlessMountTest {
         assertEquals(0, result.status(), result.out());
         assertTrue(result.out().contains("rootless mount ok"), result.out());
       } finally {
-        if (!sh(tmp, "grep -c ' " + mnt + " ' /proc/self/mountinfo || true").strip().equals("0")) {
-          sh(tmp, "umount -l " + mnt);
+        try {
+          if (!sh(tmp, "grep -c ' " + mnt + " ' /proc/self/mountinfo || true").strip().equals("0")) {
+            sh(tmp, "umount -l " + mnt);
+          }
+        } finally {
+          sh(tmp, "setfacl -x u:" + user + " /dev/fuse");
         }
-        sh(tmp, "setfacl -x u:" + user + " /dev/fuse");
       }
       assertEquals(deviceMode, sh(tmp, "stat -c %a /dev/fuse").strip());
       assertFalse(sh(tmp, "getfacl -cp /dev/fuse").contains(user), "ACL entry left on /dev/fuse");
     } finally {
+      Shell.run(tmp, "pkill -KILL -u " + user);  // a test process of the user's left running would keep the user
       sh(tmp, "userdel " + user);
     }
   }
