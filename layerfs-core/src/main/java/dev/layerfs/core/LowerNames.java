@@ -1,8 +1,8 @@
 package dev.layerfs.core;
 
 import dev.layerfs.core.Node.Lower;
-import dev.layerfs.posix.DirEntry;
-import dev.layerfs.posix.Posix;
+import dev.layerfs.posix.DirectoryReader;
+import dev.layerfs.posix.Names;
 import dev.layerfs.posix.PosixException;
 import java.util.Arrays;
 
@@ -51,26 +51,34 @@ final class LowerNames {
     return (int) (h ^ (h >>> 32));
   }
 
+  /**
+   * Hashes the names straight from {@code getdents64}'s buffer, without a list of entries: a directory of a million
+   * names would otherwise hold ~80 MB for a moment only to find it has more than {@link #MAX_NAMES}.
+   */
   private static LowerNames load(Lower[] lowers) throws PosixException {
     int[] hashes = new int[64];
     int count = 0;
+    byte[] name = new byte[Names.NAME_MAX];
     for (Lower lower : lowers) {
-      java.util.List<DirEntry> entries;
-      try (Layer.Location at = lower.layer().locate(lower.path())) {
-        entries = Posix.readDirectory(at.dirfd(), at.name());
-      }
-      for (DirEntry e : entries) {
-        byte[] n = e.name();
-        if (count + 2 > hashes.length) {
-          hashes = Arrays.copyOf(hashes, 2 * hashes.length);
+      try (Layer.Location at = lower.layer().locate(lower.path());
+          DirectoryReader reader = DirectoryReader.open(at.dirfd(), at.name())) {
+        for (; reader.hasEntry(); reader.advance()) {
+          if (reader.isDotOrDotDot()) {
+            continue;
+          }
+          if (count + 2 > MAX_NAMES) {
+            return UNBOUNDED;
+          }
+          if (count + 2 > hashes.length) {
+            hashes = Arrays.copyOf(hashes, 2 * hashes.length);
+          }
+          int length = reader.nameLength();
+          reader.copyName(name, 0);
+          hashes[count++] = hash(name, 0, length);
+          if (Lookups.isOciWhiteout(name, length)) {
+            hashes[count++] = hash(name, Lookups.WH_PREFIX.length, length);
+          }
         }
-        hashes[count++] = hash(n, 0, n.length);
-        if (Lookups.isOciWhiteout(n, n.length)) {
-          hashes[count++] = hash(n, Lookups.WH_PREFIX.length, n.length);
-        }
-      }
-      if (count > MAX_NAMES) {
-        return UNBOUNDED;
       }
     }
     hashes = Arrays.copyOf(hashes, count);

@@ -4,7 +4,10 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.management.ThreadMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -43,6 +46,34 @@ class LowerNamesTest {
       }
       assertNotNull(d.lowerNames);
       assertEquals(301, overlay.readDirectory(d).visibleCount(), "the 300 files and .wh.");
+      overlay.forget(d, 1);
+    }
+  }
+
+  @Test
+  void aDirectoryWithMoreNamesThanTheLimitIsGivenUpWithoutListingItWhole() throws Exception {
+    try (OverlayFixture f = new OverlayFixture(tmp, "")) {
+      Path big = Files.createDirectories(f.lower.resolve("big"));
+      int count = LowerNames.MAX_NAMES + 10_000;
+      for (int i = 0; i < count; i++) {
+        Files.createFile(big.resolve("file-with-a-longer-name-" + i));
+      }
+      Overlay overlay = f.open();
+      Node d = overlay.lookup(overlay.root(), "big".getBytes(UTF_8));
+      ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+      long before = threads.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < LowerNames.LOAD_AFTER; i++) { // the last of these reads the names
+        assertNull(overlay.lookupIfExists(d, ("absent" + i).getBytes(UTF_8)));
+      }
+      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+      assertNotNull(d.lowerNames);
+      // A list of the 60,000 entries alone would be ~5 MB (an entry and a name array each); hashing from the
+      // getdents64 buffer takes the hash array and the buffer.
+      assertTrue(allocated < 1_500_000, "allocated " + allocated + " bytes to read " + count + " names");
+      Node last = overlay.lookupIfExists(d, ("file-with-a-longer-name-" + (count - 1)).getBytes(UTF_8));
+      assertNotNull(last, "names past the limit are still found in the layer");
+      overlay.forget(last, 1);
+      assertNull(overlay.lookupIfExists(d, "absent".getBytes(UTF_8)));
       overlay.forget(d, 1);
     }
   }
