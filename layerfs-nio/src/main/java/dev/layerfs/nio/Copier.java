@@ -277,14 +277,17 @@ final class Copier {
     }
   }
 
-  private static boolean sameFile(OverlayFileSystem fs, OverlayPath source, OverlayPath target) throws IOException {
-    try (PathResolver.Found t = fs.findIfExists(fs.overlay().root(), target, false)) {
-      if (t == null) {
-        return false;
-      }
-      try (PathResolver.Found s = fs.find(source, false)) {
-        return s.node == t.node || (!s.node.isDirectory() && s.node.ino() == t.node.ino());
-      }
+  /**
+   * Whether both paths name one file, so the move does nothing; false when either cannot be resolved, since the
+   * rename that follows then reports why, in the kernel's order (source parent, target parent, source, target).
+   */
+  private static boolean sameFile(OverlayFileSystem fs, OverlayPath source, OverlayPath target) {
+    Node root = fs.overlay().root();
+    try (PathResolver.Found s = fs.findIfExists(root, source, false);
+        PathResolver.Found t = s == null ? null : fs.findIfExists(root, target, false)) {
+      return t != null && (s.node == t.node || (!s.node.isDirectory() && s.node.ino() == t.node.ino()));
+    } catch (IOException e) {
+      return false;
     }
   }
 

@@ -135,6 +135,14 @@ class CopyMoveTest extends OverlayTestCase {
     Files.move(root.resolve("emptydir"), root.resolve("emptydir"));
   }
 
+  /** As {@code rename(2)} reports it: a missing source's parent before a target under a regular file. */
+  @Test
+  void aMoveFromAMissingDirectoryReportsTheSourceFirst() {
+    NoSuchFileException e = assertThrows(NoSuchFileException.class,
+        () -> Files.move(root.resolve("missing/file"), root.resolve("src/file.txt/under")));
+    assertEquals(root.resolve("missing/file").toString(), e.getFile());
+  }
+
   @Test
   void movesDirectoriesWithTheirLowerContents() throws IOException {
     Files.move(root.resolve("src"), root.resolve("dst"));
