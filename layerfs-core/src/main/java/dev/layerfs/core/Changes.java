@@ -330,6 +330,9 @@ final class Changes {
       Node node = new Node(dir, name, mode & Posix.S_IFMT, new Lower[0], true);
       node.ino = o.inodes.map(o.upper, upperIno);
       node.opaque = opaque;
+      // No filesystem makes a new inode immutable or append-only (none inherits those flags), and it has no
+      // overlay.protattr: known, so removing it soon after (a build's temporary files) reads neither.
+      o.protection.changed(node, 0, false);
       o.lookups.insert(dir, node);
       return node;
     }
