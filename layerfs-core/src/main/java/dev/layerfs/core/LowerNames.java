@@ -66,16 +66,18 @@ final class LowerNames {
           if (reader.isDotOrDotDot()) {
             continue;
           }
-          if (count + 2 > MAX_NAMES) {
-            return UNBOUNDED;
-          }
-          if (count + 2 > hashes.length) {
-            hashes = Arrays.copyOf(hashes, 2 * hashes.length);
-          }
           int length = reader.nameLength();
           reader.copyName(name, 0);
+          boolean whiteout = Lookups.isOciWhiteout(name, length);
+          int added = whiteout ? 2 : 1;
+          if (count + added > MAX_NAMES) {
+            return UNBOUNDED;
+          }
+          if (count + added > hashes.length) {
+            hashes = Arrays.copyOf(hashes, 2 * hashes.length);
+          }
           hashes[count++] = hash(name, 0, length);
-          if (Lookups.isOciWhiteout(name, length)) {
+          if (whiteout) {
             hashes[count++] = hash(name, Lookups.WH_PREFIX.length, length);
           }
         }

@@ -61,6 +61,7 @@ class LowerNamesTest {
       Overlay overlay = f.open();
       Node d = overlay.lookup(overlay.root(), "big".getBytes(UTF_8));
       ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+      assertTrue(threads.isThreadAllocatedMemoryEnabled(), "this JVM counts the bytes threads allocate");
       long before = threads.getCurrentThreadAllocatedBytes();
       for (int i = 0; i < LowerNames.LOAD_AFTER; i++) { // the last of these reads the names
         assertNull(overlay.lookupIfExists(d, ("absent" + i).getBytes(UTF_8)));

@@ -40,7 +40,7 @@ class FuseDifferentialTest extends DifferentialSuite {
    * README).
    */
   @Override
-  protected boolean knownDifference(Op op, String kernel, String tested) {
+  protected boolean knownFlagsDifference(Op op, String kernel, String tested) {
     return kernel.equals("EPERM") && (tested.equals("EISDIR") || tested.equals("ENOTDIR"))
         && (op instanceof Op.Unlink || op instanceof Op.Rmdir || op instanceof Op.Rename);
   }

@@ -524,7 +524,6 @@ class PosixSuiteTest {
     });
   }
 
-  /** The flags column {@code lsattr} prints for one file. */
   /**
    * The flags {@code lsattr} shows, as letters: without the dashes, and without {@code e} (extents), which says how
    * the filesystem under the test's directory stores files, not what the mount did.
