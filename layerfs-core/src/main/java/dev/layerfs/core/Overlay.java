@@ -446,15 +446,24 @@ public final class Overlay implements AutoCloseable {
 
   /** The value of {@code name} as seen through the overlay: private attributes are absent (ENODATA). */
   public byte[] getxattr(Node node, String name) throws PosixException {
-    byte[] value = readLocked(() -> lookups.onTop(node, at -> {
-      try (Layer.Location loc = at.layer().locate(at.path())) {
-        return Xattrs.get(loc.dirfd(), loc.name(), xattrs.toReal(name));
-      }
-    }));
+    byte[] value = getxattrIfPresent(node, name);
     if (value == null) {
       throw new PosixException(Errno.ENODATA, "getxattr " + name, pathOf(node));
     }
     return value;
+  }
+
+  /**
+   * Like {@link #getxattr} but answers null when the object has no such attribute: the usual answer to the
+   * {@code security.*} queries {@code ls -l} and every write make, which a FUSE frontend then answers without building
+   * an exception with its path and stack.
+   */
+  public byte[] getxattrIfPresent(Node node, String name) throws PosixException {
+    return readLocked(() -> lookups.onTop(node, at -> {
+      try (Layer.Location loc = at.layer().locate(at.path())) {
+        return Xattrs.get(loc.dirfd(), loc.name(), xattrs.toReal(name));
+      }
+    }));
   }
 
   public List<String> listxattr(Node node) throws PosixException {

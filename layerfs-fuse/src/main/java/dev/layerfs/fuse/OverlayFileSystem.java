@@ -669,7 +669,11 @@ public final class OverlayFileSystem implements RawFileSystem {
 
   @Override
   public void getxattr(Request request, byte[] name, XattrOut out) throws IOException {
-    out.value(overlay.getxattr(nodes.node(request.nodeId()), xattrName(name)));
+    byte[] value = overlay.getxattrIfPresent(nodes.node(request.nodeId()), xattrName(name));
+    if (value == null) {
+      throw FuseException.of(Errno.ENODATA);
+    }
+    out.value(value);
   }
 
   @Override
