@@ -23,6 +23,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PosixTest {
   private static final byte[] LATIN1_NAME = {'c', 'a', 'f', (byte) 0xe9};
@@ -137,6 +139,32 @@ class PosixTest {
     PosixException e = assertThrows(PosixException.class,
         () -> Xattrs.set(dir, Names.bytes("f"), "user.x", new byte[] {1}, Xattrs.XATTR_REPLACE));
     assertEquals(Errno.ENODATA, e.errno());
+  }
+
+  /** Reads through {@code getxattrat}/{@code listxattrat} and through {@code /proc}, as before 6.13, agree. */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void xattrReadsWithAndWithoutTheAtCalls(boolean atCalls) throws Exception {
+    boolean before = Xattrs.atCalls;
+    Xattrs.atCalls = atCalls;
+    try {
+      Files.writeString(tmp.resolve("f"), "x");
+      Files.createSymbolicLink(tmp.resolve("l"), Path.of("f"));
+      byte[] big = new byte[3000]; // as much as an ext4 inode's xattr block takes with its name
+      for (int i = 0; i < big.length; i++) {
+        big[i] = (byte) (i * 7);
+      }
+      Xattrs.set(dir, Names.bytes("f"), "user.big", big, 0);
+      assertArrayEquals(big, Xattrs.get(dir, Names.bytes("f"), "user.big"));
+      assertEquals(List.of("user.big"), Xattrs.list(dir, Names.bytes("f")));
+      assertNull(Xattrs.get(dir, Names.bytes("f"), "user.none"));
+      assertNull(Xattrs.get(dir, Names.bytes("l"), "user.big"), "the link, not its target");
+      assertEquals(List.of(), Xattrs.list(dir, Names.bytes("l")));
+      PosixException e = assertThrows(PosixException.class, () -> Xattrs.get(dir, Names.bytes("gone"), "user.x"));
+      assertEquals(Errno.ENOENT, e.errno());
+    } finally {
+      Xattrs.atCalls = before;
+    }
   }
 
   @Test
