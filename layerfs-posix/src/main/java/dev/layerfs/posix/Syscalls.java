@@ -70,7 +70,7 @@ final class Syscalls {
   static final long GETRANDOM = nr(318, 278);
   static final long COPY_FILE_RANGE = nr(326, 285);
   static final long STATX = nr(332, 291);
-  /** Linux 6.13; numbered alike on every architecture, as all calls since 424 are. */
+  /** Linux 6.13; numbered alike on x86_64 and aarch64, as the calls since 424 are on both. */
   static final long GETXATTRAT = 464;
   static final long LISTXATTRAT = 465;
 

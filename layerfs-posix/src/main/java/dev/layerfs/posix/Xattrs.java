@@ -15,7 +15,7 @@ import java.util.List;
  * and a name.
  *
  * <p>Reads go through {@code getxattrat(2)} and {@code listxattrat(2)} (Linux 6.13) with
- * {@code AT_SYMLINK_NOFOLLOW}. Before those calls, and still for writes, the object is reached as
+ * {@code AT_SYMLINK_NOFOLLOW}. Before those calls (ENOSYS), where they are refused (EPERM), and for writes, the object is reached as
  * {@code /proc/self/fd/DIRFD/NAME} with the {@code l*} calls, which never follow the final symlink: walking that path
  * was 60% of a read's time in the kernel (profile of {@code ls -l} through the mount). An empty name addresses
  * {@code DIRFD} itself (which may be an {@code O_PATH} descriptor, which the {@code *at} calls refuse) through
@@ -107,10 +107,9 @@ public final class Xattrs {
       args.set(JAVA_INT, 8, (int) buf.byteSize());
       long n = s.call(Syscalls.GETXATTRAT, dirfd, s.address(s.cstring(name)), Posix.AT_SYMLINK_NOFOLLOW,
           s.address(key), s.address(args), XATTR_ARGS_SIZE);
-      if (n >= 0 || s.lastErrno() != Errno.ENOSYS) {
+      if (!unanswered(s, n)) {
         return n;
       }
-      atCalls = false;
     }
     long call = name.length == 0 ? Syscalls.GETXATTR : Syscalls.LGETXATTR;
     return s.call(call, s.address(procPath(s, dirfd, name)), s.address(key), s.address(buf), buf.byteSize());
@@ -121,13 +120,28 @@ public final class Xattrs {
     if (name.length > 0 && atCalls) {
       long n = s.call(Syscalls.LISTXATTRAT, dirfd, s.address(s.cstring(name)), Posix.AT_SYMLINK_NOFOLLOW,
           s.address(buf), buf.byteSize());
-      if (n >= 0 || s.lastErrno() != Errno.ENOSYS) {
+      if (!unanswered(s, n)) {
         return n;
       }
-      atCalls = false;
     }
     long call = name.length == 0 ? Syscalls.LISTXATTR : Syscalls.LLISTXATTR;
     return s.call(call, s.address(procPath(s, dirfd, name)), s.address(buf), buf.byteSize());
+  }
+
+  /**
+   * Whether an {@code *at} call's failure says nothing about the attribute, so the {@code /proc} path must answer:
+   * ENOSYS (a kernel before 6.13; the calls are not tried again), or EPERM, which a seccomp filter may give for
+   * calls it does not know (a container runtime's, say) and which the old call then confirms or corrects.
+   */
+  private static boolean unanswered(Scratch s, long n) {
+    if (n >= 0) {
+      return false;
+    }
+    int errno = s.lastErrno();
+    if (errno == Errno.ENOSYS) {
+      atCalls = false;
+    }
+    return errno == Errno.ENOSYS || errno == Errno.EPERM;
   }
 
   private static MemorySegment procPath(Scratch s, int dirfd, byte[] name) {

@@ -156,15 +156,21 @@ class PosixTest {
       }
       Xattrs.set(dir, Names.bytes("f"), "user.big", big, 0);
       assertArrayEquals(big, Xattrs.get(dir, Names.bytes("f"), "user.big"));
-      assertEquals(List.of("user.big"), Xattrs.list(dir, Names.bytes("f")));
+      assertEquals(List.of("user.big"), userNames(Xattrs.list(dir, Names.bytes("f"))));
       assertNull(Xattrs.get(dir, Names.bytes("f"), "user.none"));
       assertNull(Xattrs.get(dir, Names.bytes("l"), "user.big"), "the link, not its target");
-      assertEquals(List.of(), Xattrs.list(dir, Names.bytes("l")));
+      assertEquals(List.of(), userNames(Xattrs.list(dir, Names.bytes("l"))));
       PosixException e = assertThrows(PosixException.class, () -> Xattrs.get(dir, Names.bytes("gone"), "user.x"));
       assertEquals(Errno.ENOENT, e.errno());
+      assertEquals(atCalls, Xattrs.atCalls, "the kernel (6.13 or later here) has getxattrat and listxattrat");
     } finally {
       Xattrs.atCalls = before;
     }
+  }
+
+  /** The {@code user.*} names of a list: a security module may add names of its own to any file. */
+  private static List<String> userNames(List<String> names) {
+    return names.stream().filter(n -> n.startsWith("user.")).toList();
   }
 
   @Test
