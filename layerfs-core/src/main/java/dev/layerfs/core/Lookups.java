@@ -153,8 +153,13 @@ final class Lookups {
     LowerSearch search = new LowerSearch(dir, name, upperStat != null);
     if (searchLowers) {
       byte[] redirect = upperStat != null ? followedRedirect(upperMarks, path) : null;
-      if (redirect != null || (dir.lowers.length > 0 && LowerNames.mayHave(dir, name))) {
-        search.run(dir.lowers, redirect != null ? redirect : name);
+      if (redirect != null) {
+        search.run(dir.lowers, redirect);
+      } else if (dir.lowers.length > 0 && LowerNames.mayHave(dir, name)) {
+        search.run(dir.lowers, name);
+        if (search.top == null) {
+          LowerNames.missed(dir);
+        }
       }
     }
     if (search.file != null) {

@@ -16,7 +16,10 @@ import java.util.Arrays;
  * lookup to the layers, as if the set had not been loaded.
  */
 final class LowerNames {
-  /** Lookups in one directory before its lower names are read; one-off lookups never pay for a listing. */
+  /**
+   * Lookups in one directory that found nothing in its lower layers before their names are read: lookups that find
+   * their names (a walk's, a listing's) never pay for a second read of the directory.
+   */
   static final int LOAD_AFTER = 8;
   /** Directories with more names than this keep asking the layers, to bound memory. */
   static final int MAX_NAMES = 50_000;
@@ -30,16 +33,19 @@ final class LowerNames {
   }
 
   /** False only when no lower layer of {@code dir} has {@code name} (nor a {@code .wh.} file for it). */
-  static boolean mayHave(Node dir, byte[] name) throws PosixException {
+  static boolean mayHave(Node dir, byte[] name) {
     LowerNames known = dir.lowerNames;
-    if (known == null) {
-      if (dir.lowerLookups.incrementAndGet() < LOAD_AFTER) {
-        return true;
-      }
-      known = load(dir.lowers);
-      dir.lowerNames = known;
+    return known == null || known.hashes == null || Arrays.binarySearch(known.hashes, hash(name, 0, name.length)) >= 0;
+  }
+
+  /**
+   * Counts a lookup the lower layers of {@code dir} answered with nothing; at {@link #LOAD_AFTER} of them the names
+   * are read, so that later misses (creates, search paths) cost no system call per layer.
+   */
+  static void missed(Node dir) throws PosixException {
+    if (dir.lowerNames == null && dir.lowerMisses.incrementAndGet() >= LOAD_AFTER) {
+      dir.lowerNames = load(dir.lowers);
     }
-    return known.hashes == null || Arrays.binarySearch(known.hashes, hash(name, 0, name.length)) >= 0;
   }
 
   /** FNV-1a, folded to 32 bits. */

@@ -48,10 +48,10 @@ public final class Node {
   volatile int protection = -1;
   /** The {@link Protection#generation} {@link #protection} was read at. */
   volatile long protectionGeneration;
-  /** Every name in this directory's lower layers, once looked for often enough; see {@link LowerNames}. */
+  /** Every name in this directory's lower layers, once lookups missed often enough; see {@link LowerNames}. */
   volatile LowerNames lowerNames;
-  /** Lookups that went to the lower layers before {@link #lowerNames} was loaded. */
-  final AtomicInteger lowerLookups = new AtomicInteger();
+  /** Lookups the lower layers answered with nothing before {@link #lowerNames} was loaded. */
+  final AtomicInteger lowerMisses = new AtomicInteger();
 
   private byte[] cachedPath;
   private long cachedPathGeneration = -1;
