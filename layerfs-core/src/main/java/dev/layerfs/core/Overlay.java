@@ -443,12 +443,13 @@ public final class Overlay implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- extended attributes
+  // An attribute's name is bytes, carried as a string of one char per byte (see Xattrs).
 
   /** The value of {@code name} as seen through the overlay: private attributes are absent (ENODATA). */
   public byte[] getxattr(Node node, String name) throws PosixException {
     byte[] value = getxattrIfPresent(node, name);
     if (value == null) {
-      throw new PosixException(Errno.ENODATA, "getxattr " + name, pathOf(node));
+      throw new PosixException(Errno.ENODATA, "getxattr " + Xattrs.printable(name), pathOf(node));
     }
     return value;
   }

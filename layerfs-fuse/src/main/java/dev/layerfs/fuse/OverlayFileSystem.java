@@ -29,10 +29,10 @@ import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
 import dev.layerfs.posix.Stat;
 import dev.layerfs.posix.Timespec;
+import dev.layerfs.posix.Xattrs;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -654,22 +654,18 @@ public final class OverlayFileSystem implements RawFileSystem {
 
   // ---------------------------------------------------------------- extended attributes
 
-  private static String xattrName(byte[] name) {
-    return new String(name, StandardCharsets.UTF_8);
-  }
-
   @Override
   public void setxattr(Request request, byte[] name, byte[] value, int flags) throws IOException {
     Entry entry = nodes.get(request.nodeId());
     try (CopyUps watch = watch(entry)) {
-      overlay.setxattr(entry.node, xattrName(name), value, flags);
+      overlay.setxattr(entry.node, Xattrs.name(name), value, flags);
       watch.succeeded();
     }
   }
 
   @Override
   public void getxattr(Request request, byte[] name, XattrOut out) throws IOException {
-    byte[] value = overlay.getxattrIfPresent(nodes.node(request.nodeId()), xattrName(name));
+    byte[] value = overlay.getxattrIfPresent(nodes.node(request.nodeId()), Xattrs.name(name));
     if (value == null) {
       throw FuseException.of(Errno.ENODATA);
     }
@@ -679,7 +675,7 @@ public final class OverlayFileSystem implements RawFileSystem {
   @Override
   public void listxattr(Request request, XattrOut out) throws IOException {
     for (String name : overlay.listxattr(nodes.node(request.nodeId()))) {
-      out.name(name.getBytes(StandardCharsets.UTF_8));
+      out.name(Xattrs.bytes(name));
     }
   }
 
@@ -687,7 +683,7 @@ public final class OverlayFileSystem implements RawFileSystem {
   public void removexattr(Request request, byte[] name) throws IOException {
     Entry entry = nodes.get(request.nodeId());
     try (CopyUps watch = watch(entry)) {
-      overlay.removexattr(entry.node, xattrName(name));
+      overlay.removexattr(entry.node, Xattrs.name(name));
       watch.succeeded();
     }
   }

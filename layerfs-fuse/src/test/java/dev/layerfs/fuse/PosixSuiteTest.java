@@ -14,6 +14,7 @@ import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
 import dev.layerfs.posix.Stat;
 import dev.layerfs.posix.Timespec;
+import dev.layerfs.posix.Xattrs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.lang.foreign.Arena;
@@ -29,6 +30,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -308,6 +310,25 @@ class PosixSuiteTest {
       view.delete("k");
       assertEquals(List.of(), view.list());
       assertThrows(IOException.class, () -> view.delete("k"));
+    });
+  }
+
+  /** An attribute's name is bytes: one that is not UTF-8 reaches the upper layer, and comes back, as it was. */
+  @ParameterizedTest
+  @EnumSource(Impl.class)
+  void xattrNamesAreBytes(Impl impl) throws Exception {
+    check(impl, "xattrNamesAreBytes", () -> {
+      String name = "\"user.$(printf '\\377\\376')\"";
+      HexFormat hexOf = HexFormat.of();
+      String shown = hexOf.formatHex(Names.bytes("user.")) + "fffe" + hexOf.formatHex(Names.bytes("=0x0102"));
+      String hex = " | od -An -tx1 | tr -d ' \\n'"; // getfattr prints the name's bytes as they are
+      sh("setfattr -n " + name + " -v 0x0102 " + m.resolve("file"));
+      assertTrue(sh("getfattr -n " + name + " -e hex " + m.resolve("file") + hex).contains(shown));
+      assertTrue(sh("getfattr -d -e hex " + tmp.resolve("upper/file") + hex).contains(shown), "the upper layer's");
+      assertTrue(Xattrs.list(Posix.AT_FDCWD, b(m.resolve("file")))
+          .contains(Xattrs.name(new byte[] {'u', 's', 'e', 'r', '.', (byte) 0xff, (byte) 0xfe})));
+      sh("setfattr -x " + name + " " + m.resolve("file"));
+      assertFalse(sh("getfattr -d -e hex " + m.resolve("file")).contains("user."));
     });
   }
 

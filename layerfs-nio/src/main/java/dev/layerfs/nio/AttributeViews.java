@@ -1,10 +1,12 @@
 package dev.layerfs.nio;
 
 import dev.layerfs.core.Overlay;
+import dev.layerfs.core.Node;
 import dev.layerfs.core.SetAttr;
 import dev.layerfs.posix.Errno;
 import dev.layerfs.posix.Stat;
 import dev.layerfs.posix.Timespec;
+import dev.layerfs.posix.Xattrs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.attribute.BasicFileAttributeView;
@@ -141,17 +143,39 @@ final class AttributeViews {
       Map<String, Object> out = new HashMap<>();
       for (String name : names) {
         if (name.equals("*")) {
-          for (String real : o.listxattr(f.node)) {
-            if (real.startsWith(USER_PREFIX)) {
-              out.put(real.substring(USER_PREFIX.length()), o.getxattr(f.node, real));
-            }
+          for (String real : userXattrs(o, f.node)) {
+            out.put(viewName(real), o.getxattr(f.node, real));
           }
         } else {
-          out.put(name, o.getxattr(f.node, USER_PREFIX + name));
+          out.put(name, o.getxattr(f.node, realName(name)));
         }
       }
       return out;
     });
+  }
+
+  /** The names of {@code node}'s {@code user.} attributes, as the engine carries them (bytes). */
+  private static List<String> userXattrs(Overlay o, Node node) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (String real : o.listxattr(node)) {
+      if (real.startsWith(USER_PREFIX)) {
+        out.add(real);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The user view's name of a {@code user.} attribute: its bytes after the prefix read as UTF-8, as the JDK's own
+   * view reads them (a name that is not UTF-8 cannot be given back).
+   */
+  private static String viewName(String real) {
+    return Xattrs.text(real).substring(USER_PREFIX.length());
+  }
+
+  /** The attribute the user view's {@code name} stands for: {@code user.} and the name's UTF-8 bytes. */
+  private static String realName(String name) {
+    return Xattrs.ofText(USER_PREFIX + name);
   }
 
   /** {@code Files.setAttribute(path, "view:name", value)}. */
@@ -269,10 +293,8 @@ final class AttributeViews {
     public List<String> list() throws IOException {
       return ref.apply(f -> {
         List<String> out = new ArrayList<>();
-        for (String real : ref.overlay().listxattr(f.node)) {
-          if (real.startsWith(USER_PREFIX)) {
-            out.add(real.substring(USER_PREFIX.length()));
-          }
+        for (String real : userXattrs(ref.overlay(), f.node)) {
+          out.add(viewName(real));
         }
         return out;
       });
@@ -284,7 +306,7 @@ final class AttributeViews {
     }
 
     private byte[] value(String name) throws IOException {
-      return ref.apply(f -> ref.overlay().getxattr(f.node, USER_PREFIX + name));
+      return ref.apply(f -> ref.overlay().getxattr(f.node, realName(name)));
     }
 
     @Override
@@ -308,7 +330,7 @@ final class AttributeViews {
     void write(String name, byte[] value) throws IOException {
       ref.checkWritable();
       ref.apply(f -> {
-        ref.overlay().setxattr(f.node, USER_PREFIX + name, value, 0);
+        ref.overlay().setxattr(f.node, realName(name), value, 0);
         ref.modified(f);
         return null;
       });
@@ -318,7 +340,7 @@ final class AttributeViews {
     public void delete(String name) throws IOException {
       ref.checkWritable();
       ref.apply(f -> {
-        ref.overlay().removexattr(f.node, USER_PREFIX + name);
+        ref.overlay().removexattr(f.node, realName(name));
         ref.modified(f);
         return null;
       });

@@ -10,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.layerfs.posix.Names;
+import dev.layerfs.posix.Posix;
+import dev.layerfs.posix.Xattrs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -154,6 +157,18 @@ class AttributesTest extends OverlayTestCase {
     assertThrows(FileSystemException.class, () -> user.read("binary", ByteBuffer.allocate(1)));
     assertEquals("blue", new String((byte[]) Files.getAttribute(lower.resolve("file"), "user:color"),
         StandardCharsets.UTF_8), "the lower file keeps its attribute");
+  }
+
+  /** The view's names are text; the layer's are their UTF-8 bytes, as the JDK's own view writes them. */
+  @Test
+  void userAttributeNamesAreUtf8InTheLayer() throws IOException {
+    Path file = root.resolve("file");
+    Files.setAttribute(file, "user:caf\u00e9", new byte[] {1});
+    byte[] stored = {'u', 's', 'e', 'r', '.', 'c', 'a', 'f', (byte) 0xc3, (byte) 0xa9};
+    assertTrue(Xattrs.list(Posix.AT_FDCWD, Names.bytes(upper.resolve("file").toString()))
+        .contains(Xattrs.name(stored)));
+    assertArrayEquals(new byte[] {1}, (byte[]) Files.getAttribute(file, "user:caf\u00e9"));
+    assertEquals(Set.of("color", "caf\u00e9"), Files.readAttributes(file, "user:*").keySet());
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
 import dev.layerfs.posix.Stat;
 import dev.layerfs.posix.Timespec;
+import dev.layerfs.posix.Xattrs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -251,7 +252,7 @@ final class NioFsOps implements FsOps {
     if (!name.startsWith("user.")) {
       throw new IllegalArgumentException("only user.* xattrs are reachable through java.nio: " + name);
     }
-    return name.substring("user.".length());
+    return Xattrs.text(name).substring("user.".length());
   }
 
   @Override
@@ -324,7 +325,7 @@ final class NioFsOps implements FsOps {
       for (String name : view.list()) {
         ByteBuffer b = ByteBuffer.allocate(view.size(name));
         view.read(name, b);
-        out.put("user." + name, b.array());
+        out.put(Xattrs.ofText("user." + name), b.array());
       }
       return out;
     });

@@ -14,6 +14,12 @@ import java.util.List;
  * Extended attributes of any file type in any namespace, with binary values, addressed by a directory descriptor
  * and a name.
  *
+ * <p>An attribute's name is bytes, like a file's: {@code setfattr -n user.$'\xff'} is a valid name that must reach
+ * a layer as it came. Names are therefore carried as strings with one char per byte (ISO-8859-1), which keep every
+ * byte and still compare, hash and match prefixes such as {@code trusted.overlay.} as strings do. {@link #name} and
+ * {@link #bytes} convert at the edges where names are bytes; {@link #ofText} and {@link #text} where they are Unicode
+ * text (Java's attribute views, messages).
+ *
  * <p>Reads go through {@code getxattrat(2)} and {@code listxattrat(2)} (Linux 6.13) with
  * {@code AT_SYMLINK_NOFOLLOW}. Before those calls (ENOSYS), where they are refused (EPERM), and for writes, the object is reached as
  * {@code /proc/self/fd/DIRFD/NAME} with the {@code l*} calls, which never follow the final symlink: walking that path
@@ -36,10 +42,40 @@ public final class Xattrs {
 
   private Xattrs() {}
 
+  /** The name whose bytes are {@code bytes}. */
+  public static String name(byte[] bytes) {
+    return new String(bytes, StandardCharsets.ISO_8859_1);
+  }
+
+  /** The bytes of {@code name}; a char beyond one byte means it was made from text without {@link #ofText}. */
+  public static byte[] bytes(String name) {
+    for (int i = 0; i < name.length(); i++) {
+      if (name.charAt(i) > 0xff) {
+        throw new IllegalArgumentException("xattr name '" + name + "' is text, not bytes");
+      }
+    }
+    return name.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /** The name whose bytes are {@code text} in UTF-8. */
+  public static String ofText(String text) {
+    return name(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** {@code name} read as UTF-8; bytes that are not UTF-8 become U+FFFD, so it may not name the same attribute. */
+  public static String text(String name) {
+    return new String(bytes(name), StandardCharsets.UTF_8);
+  }
+
+  /** {@code name} for a message: UTF-8 as text, any other byte as {@code \xNN}. */
+  public static String printable(String name) {
+    return Names.printable(bytes(name));
+  }
+
   /** The value of {@code attr}, or null when the file has no such attribute (ENODATA). */
   public static byte[] get(int dirfd, byte[] name, String attr) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      MemorySegment key = s.cstring(attr.getBytes(StandardCharsets.UTF_8));
+      MemorySegment key = s.cstring(bytes(attr));
       MemorySegment buf = s.allocate(4096);
       long n = get(s, dirfd, name, key, buf);
       if (n < 0 && s.lastErrno() == Errno.ERANGE) {
@@ -49,7 +85,7 @@ public final class Xattrs {
       if (n < 0 && s.lastErrno() == Errno.ENODATA) {
         return null;
       }
-      s.check(n, "getxattr " + attr, name);
+      check(s, n, "getxattr ", attr, name);
       return buf.asSlice(0, n).toArray(JAVA_BYTE);
     }
   }
@@ -58,12 +94,12 @@ public final class Xattrs {
   public static void set(int dirfd, byte[] name, String attr, byte[] value, int flags) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment path = procPath(s, dirfd, name);
-      MemorySegment key = s.cstring(attr.getBytes(StandardCharsets.UTF_8));
+      MemorySegment key = s.cstring(bytes(attr));
       MemorySegment data = s.allocate(Math.max(1, value.length));
       MemorySegment.copy(value, 0, data, JAVA_BYTE, 0, value.length);
       long call = name.length == 0 ? Syscalls.SETXATTR : Syscalls.LSETXATTR;
       long rc = s.call(call, s.address(path), s.address(key), s.address(data), value.length, flags);
-      s.check(rc, "setxattr " + attr, name);
+      check(s, rc, "setxattr ", attr, name);
     }
   }
 
@@ -81,7 +117,7 @@ public final class Xattrs {
       int start = 0;
       for (int i = 0; i < n; i++) {
         if (buf.get(JAVA_BYTE, i) == 0) {
-          names.add(new String(buf.asSlice(start, i - start).toArray(JAVA_BYTE), StandardCharsets.UTF_8));
+          names.add(name(buf.asSlice(start, i - start).toArray(JAVA_BYTE)));
           start = i + 1;
         }
       }
@@ -93,9 +129,16 @@ public final class Xattrs {
   public static void remove(int dirfd, byte[] name, String attr) throws PosixException {
     try (Scratch s = Scratch.open()) {
       MemorySegment path = procPath(s, dirfd, name);
-      MemorySegment key = s.cstring(attr.getBytes(StandardCharsets.UTF_8));
+      MemorySegment key = s.cstring(bytes(attr));
       long call = name.length == 0 ? Syscalls.REMOVEXATTR : Syscalls.LREMOVEXATTR;
-      s.check(s.call(call, s.address(path), s.address(key)), "removexattr " + attr, name);
+      check(s, s.call(call, s.address(path), s.address(key)), "removexattr ", attr, name);
+    }
+  }
+
+  /** Fails for a negative {@code rc}, naming the attribute readably; the name is rendered only then. */
+  private static void check(Scratch s, long rc, String call, String attr, byte[] name) throws PosixException {
+    if (rc < 0) {
+      s.check(rc, call + printable(attr), name);
     }
   }
 

@@ -15,10 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -157,6 +159,12 @@ class PosixTest {
       Xattrs.set(dir, Names.bytes("f"), "user.big", big, 0);
       assertArrayEquals(big, Xattrs.get(dir, Names.bytes("f"), "user.big"));
       assertEquals(List.of("user.big"), userNames(Xattrs.list(dir, Names.bytes("f"))));
+      String notUtf8 = Xattrs.name(new byte[] {'u', 's', 'e', 'r', '.', (byte) 0xff, (byte) 0xc3});
+      Xattrs.set(dir, Names.bytes("f"), notUtf8, new byte[] {1}, 0);
+      assertArrayEquals(new byte[] {1}, Xattrs.get(dir, Names.bytes("f"), notUtf8));
+      assertEquals(Set.of("user.big", notUtf8), Set.copyOf(userNames(Xattrs.list(dir, Names.bytes("f")))));
+      assertTrue(getfattr(tmp.resolve("f")).contains("user.\u00ff\u00c3=0x01"), "getfattr sees the bytes");
+      Xattrs.remove(dir, Names.bytes("f"), notUtf8);
       assertNull(Xattrs.get(dir, Names.bytes("f"), "user.none"));
       assertNull(Xattrs.get(dir, Names.bytes("l"), "user.big"), "the link, not its target");
       assertEquals(List.of(), userNames(Xattrs.list(dir, Names.bytes("l"))));
@@ -166,6 +174,13 @@ class PosixTest {
     } finally {
       Xattrs.atCalls = before;
     }
+  }
+
+  private static String getfattr(Path file) throws Exception {
+    Process p = new ProcessBuilder("getfattr", "-d", "-e", "hex", file.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    assertEquals(0, p.waitFor(), out);
+    return out;
   }
 
   /** The {@code user.*} names of a list: a security module may add names of its own to any file. */

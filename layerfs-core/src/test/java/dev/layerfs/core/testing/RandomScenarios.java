@@ -1,6 +1,7 @@
 package dev.layerfs.core.testing;
 
 import dev.layerfs.posix.Posix;
+import dev.layerfs.posix.Xattrs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -10,6 +11,9 @@ import java.util.Random;
  * names, whiteouts, opaque directories and each other's results.
  */
 public final class RandomScenarios {
+  /** One ASCII name and one whose bytes are UTF-8 beyond ASCII, which every front end can express. */
+  private static final List<String> XATTR_NAMES = List.of("user.k0", Xattrs.ofText("user.k\u00e9"));
+
   private RandomScenarios() {}
 
   public static List<Op> generate(long seed, int maxOps) {
@@ -93,10 +97,10 @@ public final class RandomScenarios {
       return new Op.Truncate(p, r.nextInt(3) * 3L);
     }
     if (pick < 86) {
-      return new Op.SetXattr(p, "user.k" + r.nextInt(2), "v" + r.nextInt(10));
+      return new Op.SetXattr(p, XATTR_NAMES.get(r.nextInt(2)), "v" + r.nextInt(10));
     }
     if (pick < 89) {
-      return new Op.RemoveXattr(p, "user.k" + r.nextInt(2));
+      return new Op.RemoveXattr(p, XATTR_NAMES.get(r.nextInt(2)));
     }
     if (pick < 93) {
       return new Op.Lstat(p);

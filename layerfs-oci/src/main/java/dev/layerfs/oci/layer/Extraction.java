@@ -413,10 +413,11 @@ final class Extraction implements AutoCloseable {
         Xattrs.set(dirFd, name, stored, x.getValue(), 0);
       } catch (PosixException e) {
         if (e.errno() == Errno.EPERM || e.errno() == Errno.EOPNOTSUPP || e.errno() == Errno.EACCES) {
-          warn("xattr " + x.getKey() + " not kept: " + e.errnoName() + " (" + (privileged
+          warn("xattr " + Xattrs.printable(x.getKey()) + " not kept: " + e.errnoName() + " (" + (privileged
               ? "the file system or file type refuses it" : "not running as root") + ")");
         } else {
-          throw new IOException("layer entry '" + shown + "': xattr " + x.getKey() + ": " + e.getMessage(), e);
+          throw new IOException(
+              "layer entry '" + shown + "': xattr " + Xattrs.printable(x.getKey()) + ": " + e.getMessage(), e);
         }
       }
     }

@@ -145,7 +145,11 @@ public final class TarEntry {
     return linkTarget.clone();
   }
 
-  /** Returns the extended attributes in archive order: names are text, values are arbitrary bytes. */
+  /**
+   * Returns the extended attributes in archive order. A name is bytes, as Linux names are, held as a string with one
+   * char per byte (ISO-8859-1), so that a name that is not UTF-8 survives; an ASCII name reads as itself. Values are
+   * arbitrary bytes.
+   */
   public Map<String, byte[]> xattrs() {
     return copy(xattrs);
   }
@@ -185,7 +189,8 @@ public final class TarEntry {
     if (type == Type.CHAR_DEVICE || type == Type.BLOCK_DEVICE) {
       s.append(" dev=").append(devMajor).append(',').append(devMinor);
     }
-    xattrs.forEach((k, v) -> s.append(" xattr ").append(k).append('=').append(Names.display(v)));
+    xattrs.forEach((k, v) -> s.append(" xattr ").append(Names.display(Names.latin1(k))).append('=')
+        .append(Names.display(v)));
     if (sparseMap != null) {
       s.append(' ').append(sparseMap);
     }
@@ -301,10 +306,21 @@ public final class TarEntry {
       return linkTarget(target.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Adds or replaces an extended attribute, keeping the order in which names were first added. */
+    /**
+     * Adds or replaces an extended attribute, keeping the order in which names were first added. The name is one
+     * char per byte, as {@link TarEntry#xattrs} gives it; an ASCII name such as {@code user.x} is itself.
+     */
     public Builder xattr(String name, byte[] value) {
-      xattrs.put(Objects.requireNonNull(name, "xattr name"), value.clone());
+      if (name.chars().anyMatch(c -> c > 0xff)) {
+        throw new IllegalArgumentException("xattr name '" + name + "' is text: give its bytes, one char per byte");
+      }
+      xattrs.put(name, value.clone());
       return this;
+    }
+
+    /** Adds or replaces an extended attribute named by its bytes. */
+    public Builder xattr(byte[] name, byte[] value) {
+      return xattr(new String(name, StandardCharsets.ISO_8859_1), value);
     }
 
     /** Marks a regular file as sparse, or clears the mark when {@code null}. */

@@ -15,10 +15,13 @@ final class XattrKeys {
 
   private XattrKeys() {}
 
-  /** Returns the GNU-style PAX keyword for an xattr, as ISO-8859-1 characters over its bytes. */
+  /**
+   * Returns the GNU-style PAX keyword for an xattr, as ISO-8859-1 characters over its bytes. Names and keywords are
+   * both strings of one char per byte, as in {@link TarEntry#xattrs}.
+   */
   static String schilyKey(String xattrName) {
     ByteArrayOutputStream key = new ByteArrayOutputStream();
-    for (byte b : xattrName.getBytes(StandardCharsets.UTF_8)) {
+    for (byte b : Names.latin1(xattrName)) {
       switch (b) {
         case '%' -> key.writeBytes(Names.ascii("%25"));
         case '=' -> key.writeBytes(Names.ascii("%3D"));
@@ -30,8 +33,7 @@ final class XattrKeys {
 
   /** Returns the xattr name of a {@code SCHILY.xattr.} keyword, undoing GNU tar's two escapes. */
   static String fromSchily(String key) {
-    String name = key.substring(SCHILY.length()).replace("%3D", "=").replace("%25", "%");
-    return utf8(name.getBytes(StandardCharsets.ISO_8859_1));
+    return key.substring(SCHILY.length()).replace("%3D", "=").replace("%25", "%");
   }
 
   /** Returns the xattr name of a {@code LIBARCHIVE.xattr.} keyword, undoing its URL encoding. */
@@ -46,7 +48,7 @@ final class XattrKeys {
         name.write(encoded.charAt(i));
       }
     }
-    return utf8(name.toByteArray());
+    return name.toString(StandardCharsets.ISO_8859_1);
   }
 
   /** Decodes a libarchive xattr value, which is base64 with or without padding. */
@@ -57,13 +59,5 @@ final class XattrKeys {
   private static boolean isHexPair(String s, int at) {
     return at + 1 < s.length() && Character.digit(s.charAt(at), 16) >= 0
         && Character.digit(s.charAt(at + 1), 16) >= 0;
-  }
-
-  private static String utf8(byte[] name) {
-    String text = Names.utf8OrNull(name);
-    if (text == null) {
-      throw new IllegalArgumentException("xattr name '" + Names.display(name) + "' is not valid UTF-8");
-    }
-    return text;
   }
 }

@@ -70,6 +70,7 @@ class LayerDiffTest {
           "mknod dev5 c 1 5 && mkfifo fifo2",
           "setfattr -n security.capability -v 0x0100000200040000000000000000000000000000 usr/bin/tool",
           "setfattr -n user.note -v 0x00ff00 etc/hosts",
+          "setfattr -n user.$'\\xff' -v 0x01 etc/hosts",
           "chmod 4711 usr/bin/tool && chown 12:34 etc/hosts",
           "truncate -s 10M sparse && echo tail >> sparse",
           "touch $'\\xff\\xfe-not-utf8'"));

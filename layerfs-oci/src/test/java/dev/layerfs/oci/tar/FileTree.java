@@ -76,7 +76,7 @@ final class FileTree {
     return Instant.ofEpochSecond(whole.longValueExact(), nanos);
   }
 
-  /** Undoes getfattr's octal escapes such as {@code \075} for '='. */
+  /** Undoes getfattr's octal escapes such as {@code \075} for '=', giving the name as one char per byte. */
   private static String unescape(String escaped) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] bytes = latin1(escaped);
@@ -88,6 +88,6 @@ final class FileTree {
         out.write(bytes[i]);
       }
     }
-    return out.toString(StandardCharsets.UTF_8);
+    return out.toString(StandardCharsets.ISO_8859_1);
   }
 }

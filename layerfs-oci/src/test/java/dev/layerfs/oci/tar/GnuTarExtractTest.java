@@ -55,7 +55,8 @@ class GnuTarExtractTest {
   private static List<Item> awkwardNames() {
     byte[] deep = Fixtures.utf8(Fixtures.name(300, 100));
     return List.of(
-        new Item(Fixtures.file("x", 3).name(Fixtures.NOT_UTF8).xattr("user.a=b%c", Fixtures.allBytes()).build(),
+        new Item(Fixtures.file("x", 3).name(Fixtures.NOT_UTF8).xattr("user.a=b%c", Fixtures.allBytes())
+            .xattr(Names.concat(Fixtures.utf8("user."), Fixtures.NOT_UTF8), new byte[] {2}).build(),
             Fixtures.utf8("abc")),
         Item.of(TarEntry.builder(Type.DIRECTORY, "dddd").mode(0755).mtime(Fixtures.MTIME).build()),
         Item.of(Fixtures.file("f", 0).name(Names.concat(Fixtures.utf8("dddd/"), deep)).build()),

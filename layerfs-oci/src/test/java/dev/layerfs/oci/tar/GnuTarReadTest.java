@@ -36,6 +36,7 @@ class GnuTarReadTest {
         "setfattr -n user.plain -v hello dir/file.txt",
         "setfattr -n user.binary -v 0x00ff0180 dir/file.txt",
         "setfattr -n 'user.a=b%c' -v 0x00ff01 dir/file.txt",
+        "setfattr -n user.$'\\xff\\xfe' -v 0x02 dir/file.txt",
         "setfattr -n security.capability -v 0x" + java.util.HexFormat.of().formatHex(Fixtures.CAPABILITY)
             + " dir/file.txt",
         "touch -d @1700000000.123456789 dir/file.txt",
@@ -75,6 +76,7 @@ class GnuTarReadTest {
     truth.forEach((name, value) -> assertArrayEquals(value, file.xattrs().get(name), name));
     assertArrayEquals(Fixtures.CAPABILITY, file.xattrs().get("security.capability"));
     assertArrayEquals(new byte[] {0, (byte) 0xff, 1}, file.xattrs().get("user.a=b%c"));
+    assertArrayEquals(new byte[] {2}, file.xattrs().get("user.\u00ff\u00fe"), "a name that is not UTF-8, as bytes");
   }
 
   @Test
