@@ -21,7 +21,8 @@ import java.util.List;
  *
  * <p>Besides the kernel's whiteouts (character device 0/0, and empty files marked {@code overlay.whiteout}), lower
  * layers may use the OCI convention of fuse-overlayfs: a {@code .wh.NAME} file hides NAME, and a
- * {@code .wh..wh..opq} file makes its directory opaque.
+ * {@code .wh..wh..opq} file makes its directory opaque. The whiteout files themselves are never seen, as the OCI
+ * image spec requires and fuse-overlayfs does: a lookup of a {@code .wh.} name does not search the lower layers.
  */
 final class Lookups {
   static final byte[] WH_PREFIX = Names.bytes(".wh.");
@@ -155,7 +156,7 @@ final class Lookups {
       byte[] redirect = upperStat != null ? followedRedirect(upperMarks, path) : null;
       if (redirect != null) {
         search.run(dir.lowers, redirect);
-      } else if (dir.lowers.length > 0 && LowerNames.mayHave(dir, name)) {
+      } else if (dir.lowers.length > 0 && !isOciWhiteout(name, name.length) && LowerNames.mayHave(dir, name)) {
         search.run(dir.lowers, name);
         if (search.top == null) {
           LowerNames.missed(dir);
@@ -314,6 +315,9 @@ final class Lookups {
 
   /** True when a lower layer below {@code dir} shows {@code name}: removing the name then needs a whiteout. */
   boolean lowerPositive(Node dir, byte[] name) throws PosixException {
+    if (isOciWhiteout(name, name.length)) {
+      return false;
+    }
     for (Lower base : dir.lowers) {
       byte[] path = Names.join(base.path(), name);
       Stat st = statOrNull(base.layer(), path);
