@@ -434,8 +434,12 @@ final class Lookups {
     }
   }
 
-  static boolean hasOciWhiteout(Layer layer, byte[] dirPath, byte[] name) throws PosixException {
-    if (layer.isUpper()) {
+  /**
+   * Whether a lower layer holds an OCI whiteout ({@code .wh.NAME}) for {@code name}, hiding it in the layers below;
+   * the bottom layer has none below, so its whiteouts change nothing and are not looked for.
+   */
+  boolean hasOciWhiteout(Layer layer, byte[] dirPath, byte[] name) throws PosixException {
+    if (layer.isUpper() || o.isBottom(layer)) {
       return false;
     }
     byte[] wh = Arrays.copyOf(WH_PREFIX, WH_PREFIX.length + name.length);
@@ -677,7 +681,8 @@ final class Lookups {
 
     static DirMarks read(Overlay o, Layer layer, byte[] path) throws PosixException {
       OverlayXattrs x = o.xattrs;
-      boolean ociOpaque = !layer.isUpper() && statOrNull(layer, Names.join(path, WH_OPAQUE)) != null;
+      boolean ociOpaque = !layer.isUpper() && !o.isBottom(layer)
+          && statOrNull(layer, Names.join(path, WH_OPAQUE)) != null;
       List<String> names;
       try (Layer.Location at = layer.locate(path)) {
         names = listXattrs(at);

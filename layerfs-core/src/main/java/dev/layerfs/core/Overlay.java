@@ -153,6 +153,11 @@ public final class Overlay implements AutoCloseable {
     return work == null;
   }
 
+  /** Whether {@code layer} is the lowest: nothing lies below it to hide, so its opaque marks change nothing. */
+  boolean isBottom(Layer layer) {
+    return layer == lowers[lowers.length - 1];
+  }
+
   // ---------------------------------------------------------------- names and nodes
 
   /**
