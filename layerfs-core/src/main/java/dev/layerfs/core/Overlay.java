@@ -448,9 +448,13 @@ public final class Overlay implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- extended attributes
-  // An attribute's name is bytes, carried as a string of one char per byte (see Xattrs).
+  // An attribute's name is bytes, carried as a string of one char per byte: Xattrs.name makes one from bytes,
+  // Xattrs.ofText from text (as UTF-8). An ASCII name such as user.x is itself.
 
-  /** The value of {@code name} as seen through the overlay: private attributes are absent (ENODATA). */
+  /**
+   * The value of {@code name} (one char per byte, see {@link Xattrs#name}) as seen through the overlay: private
+   * attributes are absent (ENODATA).
+   */
   public byte[] getxattr(Node node, String name) throws PosixException {
     byte[] value = getxattrIfPresent(node, name);
     if (value == null) {
@@ -472,6 +476,7 @@ public final class Overlay implements AutoCloseable {
     }));
   }
 
+  /** The names of {@code node}'s attributes but the overlay's private ones, one char per byte. */
   public List<String> listxattr(Node node) throws PosixException {
     return readLocked(() -> lookups.onTop(node, at -> {
       try (Layer.Location loc = at.layer().locate(at.path())) {
@@ -480,11 +485,13 @@ public final class Overlay implements AutoCloseable {
     }));
   }
 
+  /** Sets {@code name} (one char per byte), copying the object up first; {@code flags} as {@code setxattr(2)}. */
   public void setxattr(Node node, String name, byte[] value, int flags) throws PosixException {
     checkWritable("setxattr");
     readLockedDo(() -> changes.setxattr(node, name, value, flags));
   }
 
+  /** Removes {@code name} (one char per byte), copying the object up first; ENODATA when absent. */
   public void removexattr(Node node, String name) throws PosixException {
     checkWritable("removexattr");
     readLockedDo(() -> changes.removexattr(node, name));

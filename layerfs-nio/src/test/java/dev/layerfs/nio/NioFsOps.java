@@ -314,7 +314,7 @@ final class NioFsOps implements FsOps {
 
   @Override
   public boolean showsXattr(String name) {
-    return name.startsWith("user.");
+    return name.startsWith("user.") && Xattrs.ofText(Xattrs.text(name)).equals(name); // the view's names are text
   }
 
   @Override

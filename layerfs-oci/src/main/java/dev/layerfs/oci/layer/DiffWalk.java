@@ -335,7 +335,7 @@ final class DiffWalk implements AutoCloseable {
       }
       byte[] value = LowerLayers.readXattr(dirFd, name, attr);
       if (value != null) {
-        entry.xattr(inTar, value);
+        entry.xattr(Xattrs.bytes(inTar), value);
       }
     }
     return entry;

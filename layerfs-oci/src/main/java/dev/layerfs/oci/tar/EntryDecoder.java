@@ -50,7 +50,7 @@ final class EntryDecoder {
         .uname(bytesOr("uname", Field.UNAME)).gname(bytesOr("gname", Field.GNAME))
         .mtime(timeOr("mtime", Field.MTIME)).atime(gnuTimeOr("atime", Field.GNU_ATIME))
         .ctime(gnuTimeOr("ctime", Field.GNU_CTIME));
-    pax.xattrs(limits.maxXattrValueSize()).forEach(entry::xattr);
+    pax.xattrs(limits.maxXattrValueSize()).forEach((xattr, value) -> entry.xattr(Names.latin1(xattr), value));
     typeSpecifics(type, entry);
     EntryData data = data(type, name, entry);
     String problem = entry.problem();

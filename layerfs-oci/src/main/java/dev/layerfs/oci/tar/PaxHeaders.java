@@ -126,7 +126,8 @@ final class PaxHeaders {
     xattrs.forEach((name, value) -> {
       if (value.length > maxValueSize) {
         throw new IllegalArgumentException(
-            "xattr '" + Names.display(Names.latin1(name)) + "' has " + value.length + " bytes, more than maxXattrValueSize " + maxValueSize);
+            "xattr '" + Names.display(Names.latin1(name)) + "' has " + value.length
+                + " bytes, more than maxXattrValueSize " + maxValueSize);
       }
     });
     return xattrs;

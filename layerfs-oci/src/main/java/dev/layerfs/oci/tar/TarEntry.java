@@ -77,7 +77,7 @@ public final class TarEntry {
     Builder b = builder(type, name).mode(mode).uid(uid).gid(gid).uname(uname).gname(gname).size(size)
         .mtime(mtime).atime(atime).ctime(ctime).device(devMajor, devMinor).linkTarget(linkTarget)
         .sparseMap(sparseMap);
-    xattrs.forEach(b::xattr);
+    xattrs.forEach((name, value) -> b.xattr(Names.latin1(name), value));
     return b;
   }
 
@@ -306,21 +306,22 @@ public final class TarEntry {
       return linkTarget(target.getBytes(StandardCharsets.UTF_8));
     }
 
-    /**
-     * Adds or replaces an extended attribute, keeping the order in which names were first added. The name is one
-     * char per byte, as {@link TarEntry#xattrs} gives it; an ASCII name such as {@code user.x} is itself.
-     */
-    public Builder xattr(String name, byte[] value) {
-      if (name.chars().anyMatch(c -> c > 0xff)) {
-        throw new IllegalArgumentException("xattr name '" + name + "' is text: give its bytes, one char per byte");
-      }
-      xattrs.put(name, value.clone());
+    /** Adds or replaces an extended attribute named by its bytes, keeping the order in which names were first added. */
+    public Builder xattr(byte[] name, byte[] value) {
+      xattrs.put(new String(name, StandardCharsets.ISO_8859_1), value.clone());
       return this;
     }
 
-    /** Adds or replaces an extended attribute named by its bytes. */
-    public Builder xattr(byte[] name, byte[] value) {
-      return xattr(new String(name, StandardCharsets.ISO_8859_1), value);
+    /**
+     * Adds or replaces an extended attribute with an ASCII name such as {@code user.x}. Other names are bytes, which
+     * only {@link #xattr(byte[], byte[])} can say without doubt (text or one char per byte?).
+     */
+    public Builder xattr(String name, byte[] value) {
+      Objects.requireNonNull(name, "xattr name");
+      if (name.chars().anyMatch(c -> c > 0x7f)) {
+        throw new IllegalArgumentException("xattr name '" + name + "' is not ASCII: give its bytes");
+      }
+      return xattr(Names.ascii(name), value);
     }
 
     /** Marks a regular file as sparse, or clears the mark when {@code null}. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.layerfs.oci.tar.TarEntry.Type;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,9 @@ import net.jqwik.api.constraints.IntRange;
 
 /** Random entries survive a write and a read, are written reproducibly, and corrupted archives fail cleanly. */
 class RoundTripPropertyTest {
-  private static final String[] XATTR_NAMES = {"user.a", "user.=%", "security.capability", "trusted.ü", "user.x y"};
+  private static final byte[][] XATTR_NAMES = {Names.ascii("user.a"), Names.ascii("user.=%"),
+      Names.ascii("security.capability"), "trusted.\u00fc".getBytes(StandardCharsets.UTF_8),
+      {'u', 's', 'e', 'r', '.', (byte) 0xff}, Names.ascii("user.x y")};
 
   @Property(tries = 300)
   void randomEntriesRoundTrip(@ForAll("items") List<Item> items) throws IOException {
