@@ -68,18 +68,21 @@ class OciLowerLayersTest {
     }
   }
 
+  /** The names a listing shows, the same whether read whole or streamed as a FUSE mount reads it. */
   private static Set<String> names(Overlay overlay, String dir) throws Exception {
     Node d = overlay.lookup(overlay.root(), dir.getBytes(UTF_8));
     try {
-      DirectoryListing listing = overlay.readDirectory(d);
-      Set<String> names = new TreeSet<>();
-      for (DirectoryListing.Entry e : listing.entries()) {
-        String name = new String(e.name(), UTF_8);
-        if (!name.equals(".") && !name.equals("..")) {
-          names.add(name);
-        }
+      Set<String> whole = new TreeSet<>();
+      for (DirectoryListing.Entry e : overlay.readDirectory(d).entries()) {
+        whole.add(new String(e.name(), UTF_8));
       }
-      return names;
+      Set<String> streamed = new TreeSet<>();
+      try (OpenDirectory open = overlay.openDirectory(d)) {
+        open.read(0, (name, ino, type, next) -> streamed.add(new String(name, UTF_8)));
+      }
+      assertEquals(whole, streamed);
+      whole.removeAll(Set.of(".", ".."));
+      return whole;
     } finally {
       overlay.forget(d, 1);
     }
