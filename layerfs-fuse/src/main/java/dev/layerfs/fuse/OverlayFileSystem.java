@@ -68,6 +68,10 @@ public final class OverlayFileSystem implements RawFileSystem {
   private static final long TRIM_INTERVAL_MILLIS = 200;
   /** Quiet trim intervals after the last trim before the heap is compacted: 5 s. */
   private static final int COMPACT_AFTER_INTERVALS = 25;
+  /** The heap in use below which a walk never compacts it. */
+  private static final long COMPACT_FLOOR_BYTES = 32L << 20;
+  /** Trim intervals between two compactions during a walk (each stopped the daemon for 30–45 ms in a walk): 2 s. */
+  private static final int COMPACT_EVERY_INTERVALS = 10;
 
   private final Overlay overlay;
   private final Settings settings;
@@ -142,23 +146,34 @@ public final class OverlayFileSystem implements RawFileSystem {
    * Keeps the node ids the kernel holds near {@link Settings#nodeLimit}: the kernel only forgets under memory
    * pressure, so past the limit the oldest names are invalidated (from this thread, never from a request handler,
    * since the kernel takes the directory's lock), and the kernel then forgets their nodes unless they are in use.
+   * It also compacts the heap during and after such walks, so that the daemon's memory follows what it holds.
    */
   private void trimLoop() {
     try {
       int quiet = -1; // intervals since the last trim, or -1 once the heap was compacted after it
+      int sinceCompaction = 0;
+      long compactAbove = COMPACT_FLOOR_BYTES;
       while (!Thread.currentThread().isInterrupted()) {
         Thread.sleep(TRIM_INTERVAL_MILLIS);
+        sinceCompaction++;
         int excess = nodes.size() - settings.nodeLimit();
         if (excess <= 0) {
           if (quiet >= 0 && ++quiet == COMPACT_AFTER_INTERVALS) {
             // The daemon's collector grows the heap while a walk promotes nodes that die soon after, and gives
             // memory back only after a full collection: one, once the kernel stopped handing out new names.
-            System.gc();
+            compactAbove = compactHeap();
+            sinceCompaction = 0;
             quiet = -1;
           }
           continue;
         }
         quiet = 0;
+        // During a walk too, at most every 2 s once the heap in use doubled: the collector would rather grow the
+        // heap to its limit than collect the nodes the kernel forgot after the last interval's invalidations.
+        if (sinceCompaction >= COMPACT_EVERY_INTERVALS && heapInUse() > compactAbove) {
+          compactAbove = compactHeap();
+          sinceCompaction = 0;
+        }
         for (Entry e : nodes.oldest(excess + settings.nodeLimit() / 4)) {
           Entry parent = e.parent;
           try {
@@ -171,6 +186,21 @@ public final class OverlayFileSystem implements RawFileSystem {
     } catch (InterruptedException e) {
       // destroyed
     }
+  }
+
+  /**
+   * Collects the whole heap and answers the heap in use above which a walk compacts it next: twice what is left,
+   * but short of the limit, so that a walk that keeps much alive still compacts.
+   */
+  private static long compactHeap() {
+    System.gc();
+    long left = heapInUse();
+    return Math.max(COMPACT_FLOOR_BYTES, Math.min(2 * left, (left + Runtime.getRuntime().maxMemory()) / 2));
+  }
+
+  private static long heapInUse() {
+    Runtime runtime = Runtime.getRuntime();
+    return runtime.totalMemory() - runtime.freeMemory();
   }
 
   /** Closes what the kernel left open and gives back its references; the session is over. */
