@@ -39,6 +39,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -311,6 +312,35 @@ class PosixSuiteTest {
       assertEquals(List.of(), view.list());
       assertThrows(IOException.class, () -> view.delete("k"));
     });
+  }
+
+  /**
+   * Lower layers as OCI tools extract them, whiteouts still {@code .wh.} files: layerfs shows what fuse-overlayfs,
+   * which reads that convention too, shows at every step. The kernel's overlay does not read it.
+   */
+  @Test
+  void ociLayersShowWhatFuseOverlayfsShows() throws Exception {
+    assertEquals(ociSteps(Impl.FUSE_OVERLAYFS), ociSteps(Impl.LAYERFS));
+  }
+
+  private String ociSteps(Impl impl) throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("oci-" + impl));
+    sh("cd " + dir + " && mkdir -p l1/d l1/e l1/g l2/d l2/e/sub l2/top l2/g u w m"
+        + " && touch l1/d/.wh.a l1/e/.wh.sub l1/.wh.top l1/f l1/g/.wh..wh..opq"
+        + " && echo a > l2/d/a && echo b > l2/d/b && echo x > l2/e/sub/x && echo t > l2/top/t && echo g > l2/g/old");
+    String options = "lowerdir=" + dir.resolve("l1") + ":" + dir.resolve("l2") + ",upperdir=" + dir.resolve("u")
+        + ",workdir=" + dir.resolve("w");
+    Path merged = dir.resolve("m");
+    try (AutoCloseable mount = impl == Impl.LAYERFS ? OverlayMount.mount(merged, MountOptions.parse(options))
+        : FuseOverlayfs.mount(options, merged)) {
+      return sh("cd " + merged + " && show() { echo \"== $1\"; find . -printf '%p %y %s\\n' | sort; }"
+          + " && show initial"
+          + " && mkdir e/sub && show 'mkdir over a whited-out directory'"
+          + " && mkdir top && echo new > top/n && show 'mkdir over a whited-out file'"
+          + " && echo A > d/a && show 'create over a whiteout' && rm d/b && show rm"
+          + " && mv g g2 && show 'rename an opaque directory' && touch g && show 'create where it was'"
+          + " && for n in .wh.top d/.wh.a g2/.wh..wh..opq; do test -e $n && echo \"$n seen\"; done; true");
+    }
   }
 
   /** An attribute's name is bytes: one that is not UTF-8 reaches the upper layer, and comes back, as it was. */
