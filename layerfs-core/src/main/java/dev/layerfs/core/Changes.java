@@ -463,7 +463,7 @@ final class Changes {
   }
 
   void setxattr(Node node, String name, byte[] value, int flags) throws PosixException {
-    o.protection.checkXattrWrite(node, "setxattr " + Xattrs.printable(name));
+    o.protection.checkXattrWrite(node, "setxattr", name);
     checkUserXattrAllowed(node, name, "setxattr");
     o.copyUp.ensureUpper(node, CopyUp.Data.UNLESS_METACOPY);
     onUpper(node, at -> Xattrs.set(at.dirfd(), at.name(), o.xattrs.toReal(name), value, flags));
@@ -492,7 +492,7 @@ final class Changes {
 
   /** Removes an xattr; one the object does not have is ENODATA without a copy-up, as in the kernel. */
   void removexattr(Node node, String name) throws PosixException {
-    o.protection.checkXattrWrite(node, "removexattr " + Xattrs.printable(name));
+    o.protection.checkXattrWrite(node, "removexattr", name);
     checkUserXattrAllowed(node, name, "removexattr");
     String real = o.xattrs.toReal(name);
     byte[] present = o.lookups.onTop(node, top -> {

@@ -5,6 +5,7 @@ import dev.layerfs.posix.InodeFlags;
 import dev.layerfs.posix.Posix;
 import dev.layerfs.posix.PosixException;
 import dev.layerfs.posix.Timespec;
+import dev.layerfs.posix.Xattrs;
 
 /**
  * The immutable and append-only flags of merged objects and the refusals the VFS makes for them: on the kernel's
@@ -172,9 +173,9 @@ final class Protection {
   }
 
   /** {@code may_write_xattr}: no xattr of an immutable or append-only object changes. */
-  void checkXattrWrite(Node node, String call) throws PosixException {
+  void checkXattrWrite(Node node, String call, String attr) throws PosixException {
     if (of(node) != 0) {
-      throw refused(call, node);
+      throw refused(call + " " + Xattrs.printable(attr), node);
     }
   }
 

@@ -25,8 +25,8 @@ class DifferentialTest extends DifferentialSuite {
   }
 
   @Override
-  protected int sequences(String options) {
-    return options.equals(MAIN_OPTIONS) ? SEQUENCES : SEQUENCES / 5;
+  protected int sequences() {
+    return SEQUENCES;
   }
 
   @Override

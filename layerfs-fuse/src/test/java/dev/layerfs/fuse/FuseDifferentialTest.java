@@ -25,8 +25,13 @@ class FuseDifferentialTest extends DifferentialSuite {
   }
 
   @Override
-  protected int sequences(String options) {
-    return options.equals(MAIN_OPTIONS) ? SEQUENCES : SEQUENCES / 3;
+  protected int sequences() {
+    return SEQUENCES;
+  }
+
+  @Override
+  protected int otherOptionsDivisor() {
+    return 3;
   }
 
   @Override

@@ -32,8 +32,8 @@ class NioDifferentialTest extends DifferentialSuite {
   }
 
   @Override
-  protected int sequences(String options) {
-    return options.equals(MAIN_OPTIONS) ? SEQUENCES : SEQUENCES / 5;
+  protected int sequences() {
+    return SEQUENCES;
   }
 
   @Override

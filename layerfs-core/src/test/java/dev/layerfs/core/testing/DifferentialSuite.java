@@ -23,8 +23,13 @@ public abstract class DifferentialSuite {
   /** Opens the view under test on its copy of the layers. */
   protected abstract ViewUnderTest.Factory view();
 
-  /** How many random sequences to run with {@code options}. */
-  protected abstract int sequences(String options);
+  /** How many random sequences to run with {@link #MAIN_OPTIONS}. */
+  protected abstract int sequences();
+
+  /** Each other option set runs one in this many of {@link #sequences}. */
+  protected int otherOptionsDivisor() {
+    return 5;
+  }
 
   /**
    * The distance between the seeds of consecutive random sequences. Front ends use different strides, so that
@@ -81,13 +86,14 @@ public abstract class DifferentialSuite {
   @Test
   void randomSequencesWithInodeFlags() throws Exception {
     differential(MAIN_OPTIONS).allowing(this::knownFlagsDifference)
-        .checkRandomSequences(sequences(MAIN_OPTIONS) / 3, 0xF1A65L, seedStride(), false, true, this::canDo);
+        .checkRandomSequences(sequences() / 3, 0xF1A65L, seedStride(), false, true, this::canDo);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {MAIN_OPTIONS, "redirect_dir=off", "userxattr", "metacopy=on"})
   void randomSequences(String options) throws Exception {
-    differential(options).checkRandomSequences(sequences(options), options.hashCode(), seedStride(),
+    int count = options.equals(MAIN_OPTIONS) ? sequences() : sequences() / otherOptionsDivisor();
+    differential(options).checkRandomSequences(count, options.hashCode(), seedStride(),
         options.contains("userxattr"), this::canDo);
   }
 }

@@ -1,6 +1,7 @@
 package dev.layerfs.oci.tar;
 
 import dev.layerfs.oci.tar.TarEntry.Type;
+import dev.layerfs.posix.Xattrs;
 import dev.layerfs.oci.tar.Ustar.Field;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +51,7 @@ final class EntryDecoder {
         .uname(bytesOr("uname", Field.UNAME)).gname(bytesOr("gname", Field.GNAME))
         .mtime(timeOr("mtime", Field.MTIME)).atime(gnuTimeOr("atime", Field.GNU_ATIME))
         .ctime(gnuTimeOr("ctime", Field.GNU_CTIME));
-    pax.xattrs(limits.maxXattrValueSize()).forEach((xattr, value) -> entry.xattr(Names.latin1(xattr), value));
+    pax.xattrs(limits.maxXattrValueSize()).forEach((xattr, value) -> entry.xattr(Xattrs.bytes(xattr), value));
     typeSpecifics(type, entry);
     EntryData data = data(type, name, entry);
     String problem = entry.problem();

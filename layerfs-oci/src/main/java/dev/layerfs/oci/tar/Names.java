@@ -93,11 +93,6 @@ final class Names {
     return s.getBytes(StandardCharsets.US_ASCII);
   }
 
-  /** The bytes of a string that holds one byte per char, such as a PAX keyword or an xattr name. */
-  static byte[] latin1(String s) {
-    return s.getBytes(StandardCharsets.ISO_8859_1);
-  }
-
   /** Returns the bytes before the first NUL, the C-string view of a fixed field or of GNU long-name data. */
   static byte[] untilNul(byte[] bytes) {
     int nul = indexOf(bytes, (byte) 0);

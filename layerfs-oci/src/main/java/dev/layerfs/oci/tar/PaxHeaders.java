@@ -1,6 +1,7 @@
 package dev.layerfs.oci.tar;
 
 import dev.layerfs.oci.tar.PaxRecords.Record;
+import dev.layerfs.posix.Xattrs;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -126,7 +127,7 @@ final class PaxHeaders {
     xattrs.forEach((name, value) -> {
       if (value.length > maxValueSize) {
         throw new IllegalArgumentException(
-            "xattr '" + Names.display(Names.latin1(name)) + "' has " + value.length
+            "xattr '" + Names.display(Xattrs.bytes(name)) + "' has " + value.length
                 + " bytes, more than maxXattrValueSize " + maxValueSize);
       }
     });

@@ -1,5 +1,6 @@
 package dev.layerfs.oci.tar;
 
+import dev.layerfs.posix.Xattrs;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -77,7 +78,7 @@ public final class TarEntry {
     Builder b = builder(type, name).mode(mode).uid(uid).gid(gid).uname(uname).gname(gname).size(size)
         .mtime(mtime).atime(atime).ctime(ctime).device(devMajor, devMinor).linkTarget(linkTarget)
         .sparseMap(sparseMap);
-    xattrs.forEach((name, value) -> b.xattr(Names.latin1(name), value));
+    xattrs.forEach((name, value) -> b.xattr(Xattrs.bytes(name), value));
     return b;
   }
 
@@ -147,8 +148,8 @@ public final class TarEntry {
 
   /**
    * Returns the extended attributes in archive order. A name is bytes, as Linux names are, held as a string with one
-   * char per byte (ISO-8859-1), so that a name that is not UTF-8 survives; an ASCII name reads as itself. Values are
-   * arbitrary bytes.
+   * char per byte ({@link Xattrs#name}), so that a name that is not UTF-8 survives; an ASCII name reads as itself.
+   * Values are arbitrary bytes.
    */
   public Map<String, byte[]> xattrs() {
     return copy(xattrs);
@@ -189,7 +190,7 @@ public final class TarEntry {
     if (type == Type.CHAR_DEVICE || type == Type.BLOCK_DEVICE) {
       s.append(" dev=").append(devMajor).append(',').append(devMinor);
     }
-    xattrs.forEach((k, v) -> s.append(" xattr ").append(Names.display(Names.latin1(k))).append('=')
+    xattrs.forEach((k, v) -> s.append(" xattr ").append(Names.display(Xattrs.bytes(k))).append('=')
         .append(Names.display(v)));
     if (sparseMap != null) {
       s.append(' ').append(sparseMap);
@@ -308,7 +309,7 @@ public final class TarEntry {
 
     /** Adds or replaces an extended attribute named by its bytes, keeping the order in which names were first added. */
     public Builder xattr(byte[] name, byte[] value) {
-      xattrs.put(new String(name, StandardCharsets.ISO_8859_1), value.clone());
+      xattrs.put(Xattrs.name(name), value.clone());
       return this;
     }
 

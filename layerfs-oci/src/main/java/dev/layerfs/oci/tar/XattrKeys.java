@@ -1,5 +1,6 @@
 package dev.layerfs.oci.tar;
 
+import dev.layerfs.posix.Xattrs;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -21,7 +22,7 @@ final class XattrKeys {
    */
   static String schilyKey(String xattrName) {
     ByteArrayOutputStream key = new ByteArrayOutputStream();
-    for (byte b : Names.latin1(xattrName)) {
+    for (byte b : Xattrs.bytes(xattrName)) {
       switch (b) {
         case '%' -> key.writeBytes(Names.ascii("%25"));
         case '=' -> key.writeBytes(Names.ascii("%3D"));
@@ -48,7 +49,7 @@ final class XattrKeys {
         name.write(encoded.charAt(i));
       }
     }
-    return name.toString(StandardCharsets.ISO_8859_1);
+    return Xattrs.name(name.toByteArray());
   }
 
   /** Decodes a libarchive xattr value, which is base64 with or without padding. */
