@@ -12,12 +12,20 @@ import dev.layerfs.posix.PosixException;
  * the real directory's own, stable across calls and {@code seekdir}, and however many entries it has, reading it
  * holds one buffer. Its entries keep the inode numbers and types a snapshot would give them: "." and ".." those of
  * the overlay's directory and its parent, an entry copied up into an impure directory the inode number of its
- * origin. A merged directory is read whole ({@link DirectoryListing}, offsets are positions) when it is read from
- * offset 0, and kept until it is read from 0 again. Like the kernel, a directory that became merged meanwhile (a
- * lower directory copied up) is read merged from the next read at offset 0 on; until then the real directory
- * opened first goes on.
+ * origin. A merged directory is read whole ({@link DirectoryListing}) when it is read from offset 0. Like the
+ * kernel, a directory that became merged meanwhile (a lower directory copied up) is read merged from the next read
+ * at offset 0 on; until then the real directory opened first goes on.
  *
- * <p>One reader at a time (calls are serialized); close it to release its descriptor.
+ * <p>Several readers may share one open directory, each at its own offsets, as a FUSE mount without OPENDIR
+ * handles reads a directory: a snapshot's offsets carry its generation above the entry's position (bits 32 to 62),
+ * and the two newest snapshots are kept, so that a reader that started before another one's read from 0 goes on in
+ * the snapshot it started in; one older than that (or dropped) goes on at its position in a new snapshot, which
+ * differs only if the directory changed. A read that finds a snapshot's reader at its end drops the snapshot, since
+ * nothing says when a reader is done with it (a {@code seekdir} back into it after that takes a new one). The real
+ * directory stays open until it is closed: its descriptor holds nothing else, and a {@code seekdir} back into it
+ * must find the directory it opened, even if its name has become another directory since.
+ *
+ * <p>Calls are serialized; close it to release its descriptor.
  */
 public final class OpenDirectory implements AutoCloseable {
   /** Takes the entries of a read, one by one, until it is full. */
@@ -31,6 +39,10 @@ public final class OpenDirectory implements AutoCloseable {
     boolean accept(byte[] name, long ino, int type, long nextOffset) throws PosixException;
   }
 
+  private static final int GENERATION_SHIFT = 32;
+  private static final long POSITION_MASK = (1L << GENERATION_SHIFT) - 1;
+  private static final int MAX_GENERATION = Integer.MAX_VALUE;
+
   private final Overlay o;
   private final Node dir;
   private boolean real;
@@ -39,8 +51,13 @@ public final class OpenDirectory implements AutoCloseable {
   /** Whether the reader went through the directory from its start in order, so its end saw every entry. */
   private boolean wholePass;
   private boolean translatedIno;
-  private DirectoryListing snapshot;
+  private Snapshot newest;
+  private Snapshot older;
+  private int generations;
   private boolean closed;
+
+  /** A merged directory's listing and the generation its offsets carry. */
+  private record Snapshot(DirectoryListing listing, long generation) {}
 
   OpenDirectory(Overlay o, Node dir, boolean real) {
     this.o = o;
@@ -48,36 +65,57 @@ public final class OpenDirectory implements AutoCloseable {
     this.real = real;
   }
 
-  /** The directory, for calls on it while it is open (fsyncdir). */
-  public Node node() {
-    return dir;
-  }
-
   /**
    * Hands entries to {@code sink} from {@code offset}: 0 for the start, or a {@code nextOffset} this directory
    * gave before. Reading from 0 rereads a merged directory, as rewinddir does on the kernel's overlay.
+   *
+   * @return false, having read nothing, when the directory was closed
    */
-  public synchronized void read(long offset, Sink sink) throws PosixException {
+  public synchronized boolean read(long offset, Sink sink) throws PosixException {
     if (closed) {
-      throw new IllegalStateException("the directory was closed");
+      return false;
     }
-    if (offset == 0) {
-      snapshot = null;
-      if (real && o.readLocked(() -> MergedDirectory.isMerged(dir))) {
-        real = false;
-        closeReader();
-      }
+    if (offset == 0 && real && o.readLocked(() -> MergedDirectory.isMerged(dir))) {
+      real = false; // an open real reader still serves the offsets it gave, until its end
     }
-    if (real && (reader != null || openReader())) {
+    Snapshot snapshot = real || offset == 0 ? null : kept(offset >>> GENERATION_SHIFT);
+    boolean fromReal = real ? reader != null || openReader() : snapshot == null && offset != 0 && reader != null;
+    if (fromReal) {
       readReal(offset, sink);
+    } else {
+      readSnapshot(snapshot != null ? snapshot : takeSnapshot(), offset & POSITION_MASK, sink);
+    }
+    return true;
+  }
+
+  private Snapshot kept(long generation) {
+    if (newest != null && newest.generation == generation) {
+      return newest;
+    }
+    return older != null && older.generation == generation ? older : null;
+  }
+
+  private Snapshot takeSnapshot() throws PosixException {
+    generations = generations == MAX_GENERATION ? 1 : generations + 1;
+    older = newest;
+    newest = new Snapshot(o.readLocked(() -> MergedDirectory.list(o, dir)), generations);
+    return newest;
+  }
+
+  private void readSnapshot(Snapshot snapshot, long from, Sink sink) throws PosixException {
+    DirectoryListing listing = snapshot.listing;
+    if (from >= listing.size()) {
+      if (older == snapshot) {
+        older = null;
+      } else if (newest == snapshot) {
+        newest = older;
+        older = null;
+      }
       return;
     }
-    if (snapshot == null) {
-      snapshot = o.readLocked(() -> MergedDirectory.list(o, dir));
-    }
-    for (long i = offset; i < snapshot.size(); i++) {
-      int at = (int) i;
-      if (!sink.accept(snapshot.name(at), snapshot.ino(at), snapshot.type(at), i + 1)) {
+    long base = snapshot.generation << GENERATION_SHIFT;
+    for (int at = (int) from; at < listing.size(); at++) {
+      if (!sink.accept(listing.name(at), listing.ino(at), listing.type(at), base | (at + 1))) {
         return;
       }
     }
@@ -166,6 +204,7 @@ public final class OpenDirectory implements AutoCloseable {
   public synchronized void close() {
     closed = true;
     closeReader();
-    snapshot = null;
+    newest = null;
+    older = null;
   }
 }

@@ -78,6 +78,7 @@ public final class OverlayFileSystem implements RawFileSystem {
   private final NodeTable nodes;
   private final Handles<OpenFile> files = new Handles<>();
   private final Handles<OpenDirectory> directories = new Handles<>();
+  private final DirectoryCursors cursors;
   /** Orders renames against each other, so parent links of moved entries stay true. */
   private final ReentrantLock renames = new ReentrantLock();
   private volatile Connection connection;
@@ -117,6 +118,7 @@ public final class OverlayFileSystem implements RawFileSystem {
     this.overlay = overlay;
     this.settings = settings;
     this.nodes = new NodeTable(overlay);
+    this.cursors = new DirectoryCursors(overlay);
     // The engine's cache keeps what the kernel holds plus as many unused nodes, so names the kernel was made to
     // forget are found again without asking the layers, and the daemon's heap stays bounded by the node limit.
     overlay.nodeCacheLimit((int) Math.min(Integer.MAX_VALUE, 2L * Math.max(1, settings.nodeLimit())));
@@ -216,6 +218,7 @@ public final class OverlayFileSystem implements RawFileSystem {
     for (OpenDirectory open : directories.drain()) {
       open.close();
     }
+    cursors.closeAll();
     nodes.forgetAll();
   }
 
@@ -569,10 +572,17 @@ public final class OverlayFileSystem implements RawFileSystem {
 
   // ---------------------------------------------------------------- directories
 
+  /**
+   * Answered with ENOSYS where the kernel can open directories itself, so that no later opendir waits for a round
+   * trip; otherwise a handle to an {@link OpenDirectory}. Nothing is read until the first READDIR either way, since
+   * the kernel answers most reads of a directory it has listed before from its cache (an ls reopens it, and merging
+   * the layers' listings is the costly part).
+   */
   @Override
   public void opendir(Request request, int flags, OpenOut out) throws IOException {
-    // Nothing is read until the first READDIR, since the kernel answers most reads of a directory it has listed
-    // before from its cache (an ls reopens it, and merging the layers' listings is the costly part).
+    if (connection.opensDirectoriesItself()) {
+      throw FuseException.of(Errno.ENOSYS);
+    }
     out.handle(directories.add(overlay.openDirectory(nodes.node(request.nodeId()))));
     // A listing only changes through this mount, and the kernel drops its cached copy when it changes one.
     out.cacheDir().keepCache();
@@ -580,7 +590,18 @@ public final class OverlayFileSystem implements RawFileSystem {
 
   @Override
   public void readdir(Request request, long handle, long offset, DirentWriter out) throws IOException {
-    directories.get(handle).read(offset, out::add);
+    read(request, handle, offset, out::add);
+  }
+
+  /** Reads a directory opened with a handle, or without one (handle 0) through its cursor. */
+  private void read(Request request, long handle, long offset, OpenDirectory.Sink sink) throws IOException {
+    if (handle != 0) {
+      if (!directories.get(handle).read(offset, sink)) {
+        throw FuseException.of(Errno.EBADF);
+      }
+      return;
+    }
+    cursors.read(request.nodeId(), nodes.node(request.nodeId()), offset, sink);
   }
 
   /**
@@ -592,7 +613,7 @@ public final class OverlayFileSystem implements RawFileSystem {
   @Override
   public void readdirplus(Request request, long handle, long offset, DirentWriter out) throws IOException {
     Entry dir = nodes.get(request.nodeId());
-    directories.get(handle).read(offset, (name, ino, type, nextOffset) -> {
+    read(request, handle, offset, (name, ino, type, nextOffset) -> {
       EntryOut entry = out.addPlus(name, ino, type, nextOffset);
       if (entry == null) {
         return false;
@@ -627,9 +648,8 @@ public final class OverlayFileSystem implements RawFileSystem {
 
   @Override
   public void fsyncdir(Request request, long handle, boolean dataOnly) throws IOException {
-    OpenDirectory open = directories.get(handle);
     if (settings.syncWrites()) {
-      overlay.fsyncDirectory(open.node());
+      overlay.fsyncDirectory(nodes.node(request.nodeId()));
     }
   }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.layerfs.core.testing.Differential;
 import dev.layerfs.core.testing.KernelOverlay;
+import dev.layerfs.posix.DirectoryReader;
 import dev.layerfs.posix.Errno;
 import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
@@ -55,11 +56,13 @@ class PosixSuiteTest {
    * Cases fuse-overlayfs 1.10 fails (found by this suite): it answers SEEK_DATA and SEEK_HOLE as if the file had no
    * holes; {@code lsattr} shows the real file's flags, but {@code chattr} of any flag fails with EOPNOTSUPP, and
    * {@code FS_IOC_FSGETXATTR} with ENOTTY. Each with the text its failure must show, so that a case cannot count as
-   * failing as recorded when it fails for another reason (a missing tool, say).
+   * failing as recorded when it fails for another reason (a missing tool, say). A reader halfway through a
+   * directory misses names when entries it saw are removed and another reader lists the directory meanwhile.
    */
   static final Map<String, String> FUSE_OVERLAYFS_FAILS = Map.of("fallocateAndHoles", "expected: <",
       "inodeFlags", "Operation not supported", "inodeFlagsThroughFsxattr", "Inappropriate ioctl for device",
-      "inodeFlagsOnOpenFiles", "Operation not supported");
+      "inodeFlagsOnOpenFiles", "Operation not supported",
+      "readerGoesOnWhileAnotherListsAfterRemovals", "names there throughout that the first reader missed");
 
   enum Impl { LAYERFS, KERNEL, FUSE_OVERLAYFS }
 
@@ -410,6 +413,43 @@ class PosixSuiteTest {
       assertEquals(800, lines.size());
       assertEquals(800, new HashSet<>(lines).size());
       assertEquals(800 * 7, Files.size(log));
+    });
+  }
+
+  /**
+   * A reader halfway through a merged directory goes on where it was after entries it had seen were removed and
+   * another reader listed the directory from the start: it still sees every name that was there when it started,
+   * each once (layerfs reads a directory without OPENDIR handles, so both readers share its state).
+   */
+  @ParameterizedTest
+  @EnumSource(Impl.class)
+  void readerGoesOnWhileAnotherListsAfterRemovals(Impl impl) throws Exception {
+    check(impl, "readerGoesOnWhileAnotherListsAfterRemovals", () -> {
+      Path dir = m.resolve("dir");
+      Set<String> before = new HashSet<>(Set.of(".", "..", "inner"));
+      for (int i = 0; i < 3000; i++) {
+        Files.createFile(dir.resolve("f" + i));
+        before.add("f" + i);
+      }
+      List<String> seen = new ArrayList<>();
+      try (DirectoryReader first = DirectoryReader.open(Posix.AT_FDCWD, b(dir))) {
+        for (; first.hasEntry() && seen.size() < 100; first.advance()) {
+          seen.add(new String(first.name(), StandardCharsets.UTF_8));
+        }
+        for (String name : seen.subList(50, 90)) {
+          Files.delete(dir.resolve(name));
+        }
+        try (var all = Files.list(dir)) {
+          assertEquals(before.size() - 2 - 40, all.count(), "the second reader sees the removals");
+        }
+        for (; first.hasEntry(); first.advance()) {
+          seen.add(new String(first.name(), StandardCharsets.UTF_8));
+        }
+      }
+      assertEquals(seen.size(), new HashSet<>(seen).size(), "a name seen twice");
+      Set<String> missed = new HashSet<>(before);
+      missed.removeAll(seen);
+      assertEquals(Set.of(), missed, "names there throughout that the first reader missed");
     });
   }
 

@@ -47,6 +47,7 @@ final class Abi {
   static final long POSIX_ACL = 1L << 20;
   static final long MAX_PAGES = 1L << 22;
   static final long CACHE_SYMLINKS = 1L << 23;
+  static final long NO_OPENDIR_SUPPORT = 1L << 24;
   static final long SETXATTR_EXT = 1L << 29;
   static final long INIT_EXT = 1L << 30;
   static final long DIRECT_IO_ALLOW_MMAP = 1L << 36;

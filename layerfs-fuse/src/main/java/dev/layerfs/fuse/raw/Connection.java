@@ -55,6 +55,15 @@ public final class Connection {
     return agreement.has(Abi.DO_READDIRPLUS);
   }
 
+  /**
+   * Whether the kernel opens a directory itself once OPENDIR is answered with ENOSYS (NO_OPENDIR_SUPPORT, Linux 5.1
+   * on): from then on no opendir of the mount sends OPENDIR or RELEASEDIR, READDIR and FSYNCDIR carry handle 0,
+   * and the kernel caches listings as it does for {@link OpenOut#cacheDir} with {@link OpenOut#keepCache}.
+   */
+  public boolean opensDirectoriesItself() {
+    return agreement.has(Abi.NO_OPENDIR_SUPPORT);
+  }
+
   Init.Agreement agreement() {
     return agreement;
   }

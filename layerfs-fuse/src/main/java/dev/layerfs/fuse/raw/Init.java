@@ -34,7 +34,10 @@ import java.util.List;
  *   <tr><td>ASYNC_DIO</td><td>yes</td><td>direct I/O is submitted concurrently</td></tr>
  *   <tr><td>WRITEBACK_CACHE</td><td>when configured</td><td>faster small writes, but the kernel then owns
  *       mtime and size; the kernel refuses it together with PASSTHROUGH, and passthrough wins</td></tr>
- *   <tr><td>NO_OPEN_SUPPORT, NO_OPENDIR_SUPPORT</td><td>no</td><td>every open reaches the filesystem</td></tr>
+ *   <tr><td>NO_OPEN_SUPPORT</td><td>no</td><td>every open of a file reaches the filesystem</td></tr>
+ *   <tr><td>NO_OPENDIR_SUPPORT</td><td>when offered</td><td>the kernel says it can open directories itself: a
+ *       filesystem that answers OPENDIR with ENOSYS ({@link Connection#opensDirectoriesItself}) spares every later
+ *       {@code opendir} its OPENDIR and RELEASEDIR round trips, and the kernel still caches listings</td></tr>
  *   <tr><td>PARALLEL_DIROPS</td><td>yes</td><td>lookups and readdir in one directory run concurrently; a
  *       filesystem is called from several threads anyway</td></tr>
  *   <tr><td>HANDLE_KILLPRIV, HANDLE_KILLPRIV_V2</td><td>no</td><td>the kernel clears set-id bits and
@@ -70,8 +73,8 @@ final class Init {
   private static final int CONGESTION_THRESHOLD = MAX_BACKGROUND * 3 / 4;
 
   private static final long ALWAYS = ASYNC_READ | ATOMIC_O_TRUNC | BIG_WRITES | DONT_MASK | AUTO_INVAL_DATA
-      | ASYNC_DIO | PARALLEL_DIROPS | MAX_PAGES | CACHE_SYMLINKS | SETXATTR_EXT | INIT_EXT | DIRECT_IO_ALLOW_MMAP
-      | NO_EXPORT_SUPPORT;
+      | ASYNC_DIO | PARALLEL_DIROPS | MAX_PAGES | CACHE_SYMLINKS | NO_OPENDIR_SUPPORT | SETXATTR_EXT | INIT_EXT
+      | DIRECT_IO_ALLOW_MMAP | NO_EXPORT_SUPPORT;
 
   // struct fuse_init_in
   private static final long IN_MAJOR = 0;

@@ -26,8 +26,8 @@ class ProtocolTest {
   private static final long EVERYTHING = (1L << 43) - 1;
   private static final long NEGOTIATED = Abi.ASYNC_READ | Abi.ATOMIC_O_TRUNC | Abi.BIG_WRITES | Abi.DONT_MASK
       | Abi.AUTO_INVAL_DATA | Abi.DO_READDIRPLUS | Abi.READDIRPLUS_AUTO | Abi.ASYNC_DIO | Abi.PARALLEL_DIROPS
-      | Abi.POSIX_ACL | Abi.MAX_PAGES | Abi.CACHE_SYMLINKS | Abi.SETXATTR_EXT | Abi.INIT_EXT | Abi.DIRECT_IO_ALLOW_MMAP
-      | Abi.NO_EXPORT_SUPPORT;
+      | Abi.POSIX_ACL | Abi.MAX_PAGES | Abi.CACHE_SYMLINKS | Abi.NO_OPENDIR_SUPPORT | Abi.SETXATTR_EXT | Abi.INIT_EXT
+      | Abi.DIRECT_IO_ALLOW_MMAP | Abi.NO_EXPORT_SUPPORT;
 
   private final MemoryFs fs = new MemoryFs();
   private FakeKernel kernel;
@@ -74,6 +74,7 @@ class ProtocolTest {
     assertEquals(45, connection.protocolMinor());
     assertTrue(connection.passthrough());
     assertTrue(connection.readdirplus());
+    assertTrue(connection.opensDirectoriesItself());
     assertFalse(connection.writebackCache());
     assertTrue(connection.toString().contains("PASSTHROUGH"), connection.toString());
     assertEquals(connection, fs.connection);
@@ -108,6 +109,13 @@ class ProtocolTest {
     assertEquals(NEGOTIATED & 0xffffffffL & ~Abi.INIT_EXT, flags(reply));
     assertEquals(0, reply.payload().getInt(36), "no passthrough, no stack depth");
     assertEquals(31, kernel.session.awaitReady().protocolMinor());
+  }
+
+  @Test
+  void kernelsBefore729OpenEveryDirectoryThroughTheServer() throws Exception {
+    start(true, false).init(7, 28, EVERYTHING & 0xffffffffL & ~(Abi.NO_OPENDIR_SUPPORT | Abi.INIT_EXT));
+    assertEquals(0, flags(kernel.receive()) & Abi.NO_OPENDIR_SUPPORT);
+    assertFalse(kernel.session.awaitReady().opensDirectoriesItself());
   }
 
   @Test
