@@ -18,8 +18,14 @@ import java.lang.foreign.MemorySegment;
  * from one thread after another (FUSE reader threads take turns on an open directory): the buffer is on the heap,
  * filled from the calling thread's scratch memory, so there is no arena to close (closing a shared arena stops
  * every thread of the JVM for a moment).
+ *
+ * <p>The buffer is 4 KiB at first, which holds most directories whole, and 32 KiB from the second read on for a
+ * directory that filled it; at the end of the directory it is let go until the reader reads again. A FUSE mount
+ * keeps readers open after their directories were read (nothing says when a reader is done), and a walk through a
+ * tree opens one for each directory: 32 KiB each outlived several young collections and made them copy it.
  */
 public final class DirectoryReader implements AutoCloseable {
+  private static final int FIRST_BUFFER_SIZE = 4 * 1024;
   private static final int BUFFER_SIZE = 32 * 1024;
   private static final long D_OFF = 8;
   private static final long D_RECLEN = 16;
@@ -28,8 +34,8 @@ public final class DirectoryReader implements AutoCloseable {
 
   private final int fd;
   private final byte[] path;
-  private final byte[] bytes = new byte[BUFFER_SIZE];
-  private final MemorySegment buffer = MemorySegment.ofArray(bytes);
+  private byte[] bytes;
+  private MemorySegment buffer;
   private int length;
   private int at;
   private int nameLength = -1;
@@ -64,10 +70,18 @@ public final class DirectoryReader implements AutoCloseable {
     if (ended) {
       return false;
     }
+    if (bytes == null || bytes.length < BUFFER_SIZE && length > bytes.length / 2) {
+      bytes = new byte[bytes == null ? FIRST_BUFFER_SIZE : BUFFER_SIZE];
+      buffer = MemorySegment.ofArray(bytes);
+    }
     length = Posix.getdents64(fd, bytes, path);
     at = 0;
     nameLength = -1;
     ended = length == 0;
+    if (ended) {
+      bytes = null;
+      buffer = null;
+    }
     return !ended;
   }
 
