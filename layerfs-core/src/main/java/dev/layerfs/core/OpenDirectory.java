@@ -2,6 +2,8 @@ package dev.layerfs.core;
 
 import dev.layerfs.posix.DirectoryReader;
 import dev.layerfs.posix.PosixException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * An open directory of the overlay, read by offset as the kernel's overlay reads one ({@code ovl_iterate}): a
@@ -17,13 +19,15 @@ import dev.layerfs.posix.PosixException;
  * at offset 0 on; until then the real directory opened first goes on.
  *
  * <p>Several readers may share one open directory, each at its own offsets, as a FUSE mount without OPENDIR
- * handles reads a directory: a snapshot's offsets carry its generation above the entry's position (bits 32 to 62),
- * and the two newest snapshots are kept, so that a reader that started before another one's read from 0 goes on in
- * the snapshot it started in; one older than that (or dropped) goes on at its position in a new snapshot, which
- * differs only if the directory changed. A read that finds a snapshot's reader at its end drops the snapshot, since
- * nothing says when a reader is done with it (a {@code seekdir} back into it after that takes a new one). The real
- * directory stays open until it is closed: its descriptor holds nothing else, and a {@code seekdir} back into it
- * must find the directory it opened, even if its name has become another directory since.
+ * handles reads a directory. A snapshot's offsets carry its generation above the entry's position (7 bits above
+ * 24, so that they stay below 2<sup>31</sup> for programs with 32-bit offsets; a listing of 2<sup>24</sup> entries
+ * or more puts its generation above 40 bits), and the last {@link #KEPT_SNAPSHOTS} snapshots are kept, so a reader
+ * that started before another one read from 0 goes on in its own. A read at a snapshot's end lets its entries go
+ * (nothing else says a reader is done) but remembers its size, so that a reader at its end still reads nothing;
+ * an offset of a snapshot no longer kept goes on at its position in a new one, which differs only if the
+ * directory changed. The real directory stays open until this is closed: its descriptor holds at most one small
+ * buffer, and a {@code seekdir} back into it must find the directory it opened, even if its name has become
+ * another directory since; readers that started in it go on in it after the directory became merged.
  *
  * <p>Calls are serialized; close it to release its descriptor.
  */
@@ -39,9 +43,12 @@ public final class OpenDirectory implements AutoCloseable {
     boolean accept(byte[] name, long ino, int type, long nextOffset) throws PosixException;
   }
 
-  private static final int GENERATION_SHIFT = 32;
-  private static final long POSITION_MASK = (1L << GENERATION_SHIFT) - 1;
-  private static final int MAX_GENERATION = Integer.MAX_VALUE;
+  /** Snapshots kept for readers that started in them: the newest, and those of readers it did not end. */
+  static final int KEPT_SNAPSHOTS = 4;
+  private static final int SMALL_POSITION_BITS = 24;
+  private static final int LARGE_POSITION_BITS = 40;
+  private static final int GENERATION_BITS = 7;
+  private static final int MAX_GENERATION = (1 << GENERATION_BITS) - 1;
 
   private final Overlay o;
   private final Node dir;
@@ -51,13 +58,21 @@ public final class OpenDirectory implements AutoCloseable {
   /** Whether the reader went through the directory from its start in order, so its end saw every entry. */
   private boolean wholePass;
   private boolean translatedIno;
-  private Snapshot newest;
-  private Snapshot older;
-  private int generations;
+  /** Newest first. */
+  private final List<Snapshot> snapshots = new ArrayList<>(KEPT_SNAPSHOTS);
+  private long lastGeneration;
   private boolean closed;
 
-  /** A merged directory's listing and the generation its offsets carry. */
-  private record Snapshot(DirectoryListing listing, long generation) {}
+  /** A merged directory's listing, null once a reader read to its end, and the generation its offsets carry. */
+  private record Snapshot(long generation, DirectoryListing listing, int size) {
+    int positionBits() {
+      return size < 1 << SMALL_POSITION_BITS ? SMALL_POSITION_BITS : LARGE_POSITION_BITS;
+    }
+
+    Snapshot ended() {
+      return new Snapshot(generation, null, size);
+    }
+  }
 
   OpenDirectory(Overlay o, Node dir, boolean real) {
     this.o = o;
@@ -76,45 +91,65 @@ public final class OpenDirectory implements AutoCloseable {
       return false;
     }
     if (offset == 0 && real && o.readLocked(() -> MergedDirectory.isMerged(dir))) {
-      real = false; // an open real reader still serves the offsets it gave, until its end
+      real = false; // an open real reader still serves the readers that started in it
     }
-    Snapshot snapshot = real || offset == 0 ? null : kept(offset >>> GENERATION_SHIFT);
+    Snapshot snapshot = real || offset == 0 ? null : snapshotOf(offset);
     boolean fromReal = real ? reader != null || openReader() : snapshot == null && offset != 0 && reader != null;
     if (fromReal) {
       readReal(offset, sink);
-    } else {
-      readSnapshot(snapshot != null ? snapshot : takeSnapshot(), offset & POSITION_MASK, sink);
+      return true;
     }
+    long from = offset & ((1L << positionBits(offset)) - 1);
+    if (snapshot == null || snapshot.listing == null && from < snapshot.size) {
+      snapshot = takeSnapshot();
+    }
+    readSnapshot(snapshot, from, sink);
     return true;
   }
 
-  private Snapshot kept(long generation) {
-    if (newest != null && newest.generation == generation) {
-      return newest;
+  /** Whether nothing is held for a reader: no snapshot's entries, and no real reader or one at its end. */
+  public synchronized boolean isIdle() {
+    return (reader == null || reader.isAtEnd()) && snapshots.stream().allMatch(s -> s.listing == null);
+  }
+
+  /** The kept snapshot whose offsets {@code offset} is one of, or null. */
+  private Snapshot snapshotOf(long offset) {
+    long generation = offset >>> positionBits(offset);
+    for (Snapshot kept : snapshots) {
+      if (kept.generation == generation) {
+        return kept;
+      }
     }
-    return older != null && older.generation == generation ? older : null;
+    return null;
+  }
+
+  /** How many low bits of a snapshot's offset are the position: the encodings differ in size. */
+  private static int positionBits(long offset) {
+    return offset < 1L << (SMALL_POSITION_BITS + GENERATION_BITS) ? SMALL_POSITION_BITS : LARGE_POSITION_BITS;
   }
 
   private Snapshot takeSnapshot() throws PosixException {
-    generations = generations == MAX_GENERATION ? 1 : generations + 1;
-    older = newest;
-    newest = new Snapshot(o.readLocked(() -> MergedDirectory.list(o, dir)), generations);
-    return newest;
+    lastGeneration = lastGeneration == MAX_GENERATION ? 1 : lastGeneration + 1;
+    DirectoryListing listing = o.readLocked(() -> MergedDirectory.list(o, dir));
+    Snapshot snapshot = new Snapshot(lastGeneration, listing, listing.size());
+    snapshots.removeIf(kept -> kept.generation == lastGeneration);
+    if (snapshots.size() == KEPT_SNAPSHOTS) {
+      snapshots.removeLast();
+    }
+    snapshots.addFirst(snapshot);
+    return snapshot;
   }
 
   private void readSnapshot(Snapshot snapshot, long from, Sink sink) throws PosixException {
     DirectoryListing listing = snapshot.listing;
-    if (from >= listing.size()) {
-      if (older == snapshot) {
-        older = null;
-      } else if (newest == snapshot) {
-        newest = older;
-        older = null;
+    if (from >= snapshot.size) {
+      if (listing != null) {
+        snapshots.replaceAll(kept -> kept == snapshot ? snapshot.ended() : kept);
       }
       return;
     }
-    long base = snapshot.generation << GENERATION_SHIFT;
-    for (int at = (int) from; at < listing.size(); at++) {
+    long base = snapshot.generation << snapshot.positionBits();
+    for (int at = (int) from; at < snapshot.size; at++) {
       if (!sink.accept(listing.name(at), listing.ino(at), listing.type(at), base | (at + 1))) {
         return;
       }
@@ -204,7 +239,6 @@ public final class OpenDirectory implements AutoCloseable {
   public synchronized void close() {
     closed = true;
     closeReader();
-    newest = null;
-    older = null;
+    snapshots.clear();
   }
 }

@@ -3,6 +3,7 @@ package dev.layerfs.core;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.layerfs.posix.Names;
 import dev.layerfs.posix.Posix;
@@ -73,6 +74,69 @@ class OpenDirectoryTest {
   }
 
   @Test
+  void threeReadersOfAChangingMergedDirectoryEachSeeWhatWasThereWhenTheyStarted() throws Exception {
+    try (OverlayFixture f = new OverlayFixture(tmp, "")) {
+      files(Files.createDirectories(f.lower.resolve("d")), "a", "b", "c", "d");
+      files(Files.createDirectories(f.lower2.resolve("d")), "e", "f", "g", "h");
+      Overlay overlay = f.open();
+      Node d = overlay.lookup(overlay.root(), bytes("d"));
+      try (OpenDirectory open = overlay.openDirectory(d)) {
+        List<Reader> readers = new ArrayList<>();
+        List<Set<String>> startedWith = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          Reader reader = new Reader(open);
+          reader.read(2);
+          readers.add(reader);
+          startedWith.add(present(overlay, d));
+          overlay.unlink(d, bytes(reader.names.get(0))); // shifts the positions of everything after it
+        }
+        for (int i = 0; i < readers.size(); i++) {
+          readers.get(i).readToEnd();
+          assertEquals(startedWith.get(i), readers.get(i).seen(), "reader " + i);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aReaderAtItsEndReadsNothingMoreAfterTheDirectoryWasMerged() throws Exception {
+    try (OverlayFixture f = new OverlayFixture(tmp, "")) {
+      files(Files.createDirectories(f.lower.resolve("d")), "a", "b", "c", "d", "e", "f");
+      Overlay overlay = f.open();
+      Node d = overlay.lookup(overlay.root(), bytes("d"));
+      try (OpenDirectory open = overlay.openDirectory(d)) {
+        Reader streamed = new Reader(open);
+        streamed.read(2);
+        overlay.create(d, bytes("new"), Posix.O_WRONLY, 0644, ROOT).close();
+        Reader merged = new Reader(open);
+        merged.readToEnd();
+        assertEquals(set("a", "b", "c", "d", "e", "f", "new"), merged.seen());
+        assertEquals(0, merged.read(100), "read again at its end, after its snapshot was let go");
+        assertEquals(0, merged.read(100));
+        streamed.readToEnd();
+        assertEquals(set("a", "b", "c", "d", "e", "f"), streamed.seen());
+      }
+    }
+  }
+
+  @Test
+  void offsetsOfASmallMergedDirectoryFitInThirtyOneBits() throws Exception {
+    try (OverlayFixture f = new OverlayFixture(tmp, "")) {
+      files(Files.createDirectories(f.lower.resolve("d")), "a");
+      files(Files.createDirectories(f.lower2.resolve("d")), "b");
+      Overlay overlay = f.open();
+      try (OpenDirectory open = overlay.openDirectory(overlay.lookup(overlay.root(), bytes("d")))) {
+        for (int rewind = 0; rewind < 200; rewind++) {
+          List<Long> offsets = new ArrayList<>();
+          open.read(0, (name, ino, type, next) -> offsets.add(next));
+          assertEquals(4, offsets.size());
+          offsets.forEach(o -> assertTrue(o > 0 && o < 1L << 31, "offset " + o));
+        }
+      }
+    }
+  }
+
+  @Test
   void aClosedDirectoryReadsNothingAndSaysSo() throws Exception {
     try (OverlayFixture f = new OverlayFixture(tmp, "")) {
       files(Files.createDirectories(f.lower.resolve("d")), "a");
@@ -122,6 +186,15 @@ class OpenDirectoryTest {
     Set<String> seen() {
       assertEquals(new TreeSet<>(names).size(), names.size(), "each name once: " + names);
       return new TreeSet<>(names);
+    }
+  }
+
+  /** The names in {@code d} now, through a fresh open directory. */
+  private static Set<String> present(Overlay overlay, Node d) throws Exception {
+    try (OpenDirectory open = overlay.openDirectory(d)) {
+      Reader reader = new Reader(open);
+      reader.readToEnd();
+      return reader.seen();
     }
   }
 

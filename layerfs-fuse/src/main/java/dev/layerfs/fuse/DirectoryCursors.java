@@ -11,15 +11,21 @@ import java.util.List;
 
 /**
  * The directories read without OPENDIR handles: one {@link OpenDirectory} per directory node, shared by every
- * reader of it, for the {@link #KEPT} directories read last.
+ * reader of it.
  *
- * <p>When the kernel opens directories itself, nothing says when a reader is done with one, so what a cursor holds
- * is released by the read that finds a reader at its end ({@link OpenDirectory}), and the cursors of directories
- * left unread longest are closed. A reader whose cursor was closed under it goes on at its offset in a new one.
+ * <p>When the kernel opens directories itself, nothing says when a reader is done with one. A cursor is dropped
+ * when the kernel forgets its node (no open directory can then refer to it), and otherwise when more than
+ * {@link #KEPT} cursors exist: idle ones ({@link OpenDirectory#isIdle}: every reader read to its end) first,
+ * least recently read first, and past {@link #MOST} the least recently read whatever it holds (readers that
+ * stopped halfway, such as {@code ls | head}, would otherwise pile up). A reader whose cursor was dropped under it
+ * goes on at its offset in a new one: the same entries in a directory read as it is, the same positions in a
+ * merged one's new snapshot.
  */
 final class DirectoryCursors {
   /** Enough for a walk's open directories, one per level, and a few readers at once. */
   private static final int KEPT = 32;
+  /** Cursors kept even while readers are halfway through them: each holds a descriptor and maybe snapshots. */
+  private static final int MOST = 256;
 
   private final Overlay overlay;
   private final LinkedHashMap<Long, OpenDirectory> cursors = new LinkedHashMap<>(KEPT * 2, 0.75f, true);
@@ -44,23 +50,46 @@ final class DirectoryCursors {
     }
     OpenDirectory opened = overlay.openDirectory(dir);
     OpenDirectory cursor;
-    List<OpenDirectory> evicted = new ArrayList<>(1);
+    List<OpenDirectory> dropped = new ArrayList<>(1);
     synchronized (this) {
       cursor = cursors.putIfAbsent(nodeId, opened);
       if (cursor == null) {
         cursor = opened;
         opened = null;
-        for (Iterator<OpenDirectory> it = cursors.values().iterator(); cursors.size() > KEPT; ) {
-          evicted.add(it.next());
-          it.remove();
-        }
+        dropSome(dropped);
       }
     }
     if (opened != null) {
       opened.close();
     }
-    evicted.forEach(OpenDirectory::close);
+    dropped.forEach(OpenDirectory::close);
     return cursor;
+  }
+
+  /** Takes out idle cursors beyond {@link #KEPT}, then any beyond {@link #MOST}, least recently read first. */
+  private void dropSome(List<OpenDirectory> dropped) {
+    for (Iterator<OpenDirectory> it = cursors.values().iterator(); cursors.size() > KEPT && it.hasNext(); ) {
+      OpenDirectory cursor = it.next();
+      if (cursor.isIdle()) {
+        dropped.add(cursor);
+        it.remove();
+      }
+    }
+    for (Iterator<OpenDirectory> it = cursors.values().iterator(); cursors.size() > MOST; ) {
+      dropped.add(it.next());
+      it.remove();
+    }
+  }
+
+  /** Drops the cursor of a node the kernel forgot. */
+  void forget(long nodeId) {
+    OpenDirectory cursor;
+    synchronized (this) {
+      cursor = cursors.remove(nodeId);
+    }
+    if (cursor != null) {
+      cursor.close();
+    }
   }
 
   /** Closes every cursor; the session is over. */

@@ -184,11 +184,15 @@ final class NodeTable {
     }
   }
 
-  /** The kernel forgets {@code count} lookups of {@code id}: they go back to the engine, and the id at zero. */
-  void forget(long id, long count) {
+  /**
+   * The kernel forgets {@code count} lookups of {@code id}: they go back to the engine, and the id at zero.
+   *
+   * @return whether the id is gone
+   */
+  boolean forget(long id, long count) {
     Entry entry = byId.get(id);
     if (entry == null || entry == root || count <= 0) {
-      return;
+      return false;
     }
     boolean[] gone = new boolean[1];
     byNode.computeIfPresent(entry.node, (n, e) -> {
@@ -210,6 +214,7 @@ final class NodeTable {
         sweep();
       }
     }
+    return gone[0];
   }
 
   /** Forgotten entries that may still wait in the age queue before it is swept. */

@@ -133,7 +133,7 @@ public final class OverlayFileSystem implements RawFileSystem {
     return nodes.size();
   }
 
-  /** Files and directories the kernel holds open. */
+  /** Files, and directories opened with handles (kernels before 5.1), the kernel holds open. */
   public int openHandles() {
     return files.size() + directories.size();
   }
@@ -237,7 +237,9 @@ public final class OverlayFileSystem implements RawFileSystem {
 
   @Override
   public void forget(long nodeId, long lookups) {
-    nodes.forget(nodeId, lookups);
+    if (nodes.forget(nodeId, lookups)) {
+      cursors.forget(nodeId);
+    }
   }
 
   /** Answers an entry for a node the caller took one engine reference on, which the node table then holds. */
@@ -590,11 +592,11 @@ public final class OverlayFileSystem implements RawFileSystem {
 
   @Override
   public void readdir(Request request, long handle, long offset, DirentWriter out) throws IOException {
-    read(request, handle, offset, out::add);
+    readDirectory(request, handle, offset, out::add);
   }
 
   /** Reads a directory opened with a handle, or without one (handle 0) through its cursor. */
-  private void read(Request request, long handle, long offset, OpenDirectory.Sink sink) throws IOException {
+  private void readDirectory(Request request, long handle, long offset, OpenDirectory.Sink sink) throws IOException {
     if (handle != 0) {
       if (!directories.get(handle).read(offset, sink)) {
         throw FuseException.of(Errno.EBADF);
@@ -613,7 +615,7 @@ public final class OverlayFileSystem implements RawFileSystem {
   @Override
   public void readdirplus(Request request, long handle, long offset, DirentWriter out) throws IOException {
     Entry dir = nodes.get(request.nodeId());
-    read(request, handle, offset, (name, ino, type, nextOffset) -> {
+    readDirectory(request, handle, offset, (name, ino, type, nextOffset) -> {
       EntryOut entry = out.addPlus(name, ino, type, nextOffset);
       if (entry == null) {
         return false;

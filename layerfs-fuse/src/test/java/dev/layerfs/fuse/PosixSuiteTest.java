@@ -383,6 +383,13 @@ class PosixSuiteTest {
         MemorySegment map = c.map(FileChannel.MapMode.READ_ONLY, 0, c.size(), arena);
         assertEquals('L', map.get(ValueLayout.JAVA_BYTE, 0));
       }
+      Files.writeString(m.resolve("dir/synced"), "x"); // and its directory entry, synced on the directory
+      int dir = Posix.openat(Posix.AT_FDCWD, b(m.resolve("dir")), Posix.O_RDONLY | Posix.O_DIRECTORY);
+      try {
+        Posix.fsync(dir);
+      } finally {
+        Posix.close(dir);
+      }
     });
   }
 

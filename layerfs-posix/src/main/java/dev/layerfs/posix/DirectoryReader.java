@@ -20,13 +20,16 @@ import java.lang.foreign.MemorySegment;
  * every thread of the JVM for a moment).
  *
  * <p>The buffer is 4 KiB at first, which holds most directories whole, and 32 KiB from the second read on for a
- * directory that filled it; at the end of the directory it is let go until the reader reads again. A FUSE mount
+ * directory that filled it (less room left than the largest entry takes); at the end of the directory it is let go
+ * until the reader reads again. A FUSE mount
  * keeps readers open after their directories were read (nothing says when a reader is done), and a walk through a
  * tree opens one for each directory: 32 KiB each outlived several young collections and made them copy it.
  */
 public final class DirectoryReader implements AutoCloseable {
   private static final int FIRST_BUFFER_SIZE = 4 * 1024;
   private static final int BUFFER_SIZE = 32 * 1024;
+  /** The largest {@code struct linux_dirent64}: a 255-byte name, its terminator and the header, aligned to 8. */
+  private static final int LARGEST_ENTRY = 280;
   private static final long D_OFF = 8;
   private static final long D_RECLEN = 16;
   private static final long D_TYPE = 18;
@@ -70,7 +73,7 @@ public final class DirectoryReader implements AutoCloseable {
     if (ended) {
       return false;
     }
-    if (bytes == null || bytes.length < BUFFER_SIZE && length > bytes.length / 2) {
+    if (bytes == null || bytes.length < BUFFER_SIZE && bytes.length - length < LARGEST_ENTRY) {
       bytes = new byte[bytes == null ? FIRST_BUFFER_SIZE : BUFFER_SIZE];
       buffer = MemorySegment.ofArray(bytes);
     }
@@ -83,6 +86,11 @@ public final class DirectoryReader implements AutoCloseable {
       buffer = null;
     }
     return !ended;
+  }
+
+  /** Whether the last read found the end of the directory (a {@link #seek} looks again). */
+  public boolean isAtEnd() {
+    return ended;
   }
 
   /** Moves past the entry under the cursor. */

@@ -112,7 +112,7 @@ class ProtocolTest {
   }
 
   @Test
-  void kernelsBefore729OpenEveryDirectoryThroughTheServer() throws Exception {
+  void directoriesAreOpenedThroughTheServerWhereTheKernelDoesNotOfferOtherwise() throws Exception {
     start(true, false).init(7, 28, EVERYTHING & 0xffffffffL & ~(Abi.NO_OPENDIR_SUPPORT | Abi.INIT_EXT));
     assertEquals(0, flags(kernel.receive()) & Abi.NO_OPENDIR_SUPPORT);
     assertFalse(kernel.session.awaitReady().opensDirectoriesItself());
