@@ -43,7 +43,7 @@ public final class OpenDirectory implements AutoCloseable {
     boolean accept(byte[] name, long ino, int type, long nextOffset) throws PosixException;
   }
 
-  /** Snapshots kept for readers that started in them: the newest, and those of readers it did not end. */
+  /** How many snapshots are kept, the newest and those that readers which started before it may still be in. */
   static final int KEPT_SNAPSHOTS = 4;
   private static final int SMALL_POSITION_BITS = 24;
   private static final int LARGE_POSITION_BITS = 40;
@@ -61,6 +61,7 @@ public final class OpenDirectory implements AutoCloseable {
   /** Newest first. */
   private final List<Snapshot> snapshots = new ArrayList<>(KEPT_SNAPSHOTS);
   private long lastGeneration;
+  private volatile boolean idle = true;
   private boolean closed;
 
   /** A merged directory's listing, null once a reader read to its end, and the generation its offsets carry. */
@@ -90,6 +91,15 @@ public final class OpenDirectory implements AutoCloseable {
     if (closed) {
       return false;
     }
+    try {
+      readFrom(offset, sink);
+    } finally {
+      idle = (reader == null || reader.isAtEnd()) && snapshots.stream().allMatch(s -> s.listing == null);
+    }
+    return true;
+  }
+
+  private void readFrom(long offset, Sink sink) throws PosixException {
     if (offset == 0 && real && o.readLocked(() -> MergedDirectory.isMerged(dir))) {
       real = false; // an open real reader still serves the readers that started in it
     }
@@ -97,19 +107,21 @@ public final class OpenDirectory implements AutoCloseable {
     boolean fromReal = real ? reader != null || openReader() : snapshot == null && offset != 0 && reader != null;
     if (fromReal) {
       readReal(offset, sink);
-      return true;
+      return;
     }
     long from = offset & ((1L << positionBits(offset)) - 1);
     if (snapshot == null || snapshot.listing == null && from < snapshot.size) {
       snapshot = takeSnapshot();
     }
     readSnapshot(snapshot, from, sink);
-    return true;
   }
 
-  /** Whether nothing is held for a reader: no snapshot's entries, and no real reader or one at its end. */
-  public synchronized boolean isIdle() {
-    return (reader == null || reader.isAtEnd()) && snapshots.stream().allMatch(s -> s.listing == null);
+  /**
+   * Whether nothing was held for a reader after the last read: no snapshot's entries, and no real reader or one at
+   * its end. It does not wait for a read under way.
+   */
+  public boolean isIdle() {
+    return idle;
   }
 
   /** The kept snapshot whose offsets {@code offset} is one of, or null. */

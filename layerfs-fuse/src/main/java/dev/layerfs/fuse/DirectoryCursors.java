@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The directories read without OPENDIR handles: one {@link OpenDirectory} per directory node, shared by every
@@ -18,8 +19,8 @@ import java.util.List;
  * {@link #KEPT} cursors exist: idle ones ({@link OpenDirectory#isIdle}: every reader read to its end) first,
  * least recently read first, and past {@link #MOST} the least recently read whatever it holds (readers that
  * stopped halfway, such as {@code ls | head}, would otherwise pile up). A reader whose cursor was dropped under it
- * goes on at its offset in a new one: the same entries in a directory read as it is, the same positions in a
- * merged one's new snapshot.
+ * goes on at its offset in a new one: the same entries in a directory still read as it is, the same positions in
+ * a merged one's new snapshot.
  */
 final class DirectoryCursors {
   /** Enough for a walk's open directories, one per level, and a few readers at once. */
@@ -56,7 +57,7 @@ final class DirectoryCursors {
       if (cursor == null) {
         cursor = opened;
         opened = null;
-        dropSome(dropped);
+        dropSome(cursor, dropped);
       }
     }
     if (opened != null) {
@@ -66,18 +67,23 @@ final class DirectoryCursors {
     return cursor;
   }
 
-  /** Takes out idle cursors beyond {@link #KEPT}, then any beyond {@link #MOST}, least recently read first. */
-  private void dropSome(List<OpenDirectory> dropped) {
-    for (Iterator<OpenDirectory> it = cursors.values().iterator(); cursors.size() > KEPT && it.hasNext(); ) {
+  /**
+   * Takes out idle cursors beyond {@link #KEPT}, then any beyond {@link #MOST}, least recently read first, but never
+   * {@code added}, which its caller is about to read (a new cursor is idle: taking it out would make the caller
+   * open it again, and again).
+   */
+  private void dropSome(OpenDirectory added, List<OpenDirectory> dropped) {
+    dropBeyond(KEPT, cursor -> cursor != added && cursor.isIdle(), dropped);
+    dropBeyond(MOST, cursor -> cursor != added, dropped);
+  }
+
+  private void dropBeyond(int count, Predicate<OpenDirectory> droppable, List<OpenDirectory> dropped) {
+    for (Iterator<OpenDirectory> it = cursors.values().iterator(); cursors.size() > count && it.hasNext(); ) {
       OpenDirectory cursor = it.next();
-      if (cursor.isIdle()) {
+      if (droppable.test(cursor)) {
         dropped.add(cursor);
         it.remove();
       }
-    }
-    for (Iterator<OpenDirectory> it = cursors.values().iterator(); cursors.size() > MOST; ) {
-      dropped.add(it.next());
-      it.remove();
     }
   }
 

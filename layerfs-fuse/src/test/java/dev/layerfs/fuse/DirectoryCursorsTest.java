@@ -2,6 +2,7 @@ package dev.layerfs.fuse;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.layerfs.core.Node;
 import dev.layerfs.core.Overlay;
@@ -9,6 +10,7 @@ import dev.layerfs.core.OverlayOptions;
 import dev.layerfs.posix.Names;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -59,6 +61,39 @@ class DirectoryCursorsTest {
       } while (taken > 0);
       assertEquals(all, new TreeSet<>(seen), "every subdirectory seen, though each was removed once seen");
       assertEquals(all.size(), seen.size(), "each once");
+      cursors.closeAll();
+    }
+  }
+
+  @Test
+  void aNewDirectoryIsReadWhileMoreThanTheKeptNumberAreHalfRead() throws Exception {
+    Path lower = Files.createDirectories(tmp.resolve("lower"));
+    for (int d = 0; d < 41; d++) {
+      Path dir = Files.createDirectories(lower.resolve("d" + d));
+      for (int i = 0; i < 10; i++) {
+        Files.writeString(dir.resolve("f" + i), "x");
+      }
+    }
+    try (Overlay overlay = Overlay.open(OverlayOptions.parse("lowerdir=" + lower + ",upperdir="
+        + Files.createDirectories(tmp.resolve("upper")) + ",workdir=" + Files.createDirectories(tmp.resolve("work"))))) {
+      DirectoryCursors cursors = new DirectoryCursors(overlay);
+      List<List<String>> seen = new ArrayList<>();
+      long[][] offsets = new long[41][1];
+      assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+        for (int d = 0; d < 41; d++) {
+          seen.add(new ArrayList<>());
+          Node dir = overlay.lookup(overlay.root(), ("d" + d).getBytes(UTF_8));
+          read(cursors, 100 + d, dir, offsets[d], seen.get(d), 2); // halfway: none of them idle
+        }
+        for (int d = 0; d < 41; d++) {
+          Node dir = overlay.lookup(overlay.root(), ("d" + d).getBytes(UTF_8));
+          while (read(cursors, 100 + d, dir, offsets[d], seen.get(d), 3) > 0) {
+            // to its end
+          }
+          assertEquals(10, new TreeSet<>(seen.get(d)).size(), "d" + d + ": " + seen.get(d));
+          assertEquals(10, seen.get(d).size(), "d" + d + ": " + seen.get(d));
+        }
+      });
       cursors.closeAll();
     }
   }
