@@ -21,9 +21,9 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>The buffer is 4 KiB at first, which holds most directories whole, and 32 KiB from the second read on for a
  * directory that filled it (less room left than the largest entry takes); at the end of the directory it is let go
- * until the reader reads again. A FUSE mount
- * keeps readers open after their directories were read (nothing says when a reader is done), and a walk through a
- * tree opens one for each directory: 32 KiB each outlived several young collections and made them copy it.
+ * until the reader reads again. A FUSE mount keeps readers open after their directories were read (nothing says
+ * when a reader is done), and a walk through a tree opens one for each directory: 32 KiB each outlived several
+ * young collections and made them copy it.
  */
 public final class DirectoryReader implements AutoCloseable {
   private static final int FIRST_BUFFER_SIZE = 4 * 1024;
