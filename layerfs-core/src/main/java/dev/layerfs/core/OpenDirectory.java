@@ -94,7 +94,7 @@ public final class OpenDirectory implements AutoCloseable {
     try {
       readFrom(offset, sink);
     } finally {
-      idle = (reader == null || reader.isAtEnd()) && snapshots.stream().allMatch(s -> s.listing == null);
+      idle = (reader == null || reader.isAtEnd()) && holdsNoListing();
     }
     return true;
   }
@@ -122,6 +122,15 @@ public final class OpenDirectory implements AutoCloseable {
    */
   public boolean isIdle() {
     return idle;
+  }
+
+  private boolean holdsNoListing() {
+    for (Snapshot kept : snapshots) {
+      if (kept.listing != null) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The kept snapshot whose offsets {@code offset} is one of, or null. */

@@ -592,18 +592,19 @@ public final class OverlayFileSystem implements RawFileSystem {
 
   @Override
   public void readdir(Request request, long handle, long offset, DirentWriter out) throws IOException {
-    readDirectory(request, handle, offset, out::add);
+    readDirectory(request.nodeId(), nodes.node(request.nodeId()), handle, offset, out::add);
   }
 
   /** Reads a directory opened with a handle, or without one (handle 0) through its cursor. */
-  private void readDirectory(Request request, long handle, long offset, OpenDirectory.Sink sink) throws IOException {
+  private void readDirectory(long nodeId, Node dir, long handle, long offset, OpenDirectory.Sink sink)
+      throws IOException {
     if (handle != 0) {
       if (!directories.get(handle).read(offset, sink)) {
         throw FuseException.of(Errno.EBADF);
       }
       return;
     }
-    cursors.read(request.nodeId(), nodes.node(request.nodeId()), offset, sink);
+    cursors.read(nodeId, dir, offset, sink);
   }
 
   /**
@@ -615,7 +616,7 @@ public final class OverlayFileSystem implements RawFileSystem {
   @Override
   public void readdirplus(Request request, long handle, long offset, DirentWriter out) throws IOException {
     Entry dir = nodes.get(request.nodeId());
-    readDirectory(request, handle, offset, (name, ino, type, nextOffset) -> {
+    readDirectory(dir.id, dir.node, handle, offset, (name, ino, type, nextOffset) -> {
       EntryOut entry = out.addPlus(name, ino, type, nextOffset);
       if (entry == null) {
         return false;
