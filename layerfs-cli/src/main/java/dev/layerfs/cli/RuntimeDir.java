@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
@@ -181,12 +182,19 @@ final class RuntimeDir {
     }
   }
 
+  /** The mount recorded in {@code file}, or null when there is none (also when it goes away as it is read). */
   static MountState read(Path file) throws IOException {
     if (!Files.isRegularFile(file)) {
       return null;
     }
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      return null; // its daemon removed it as it ended, between the look and the read
+    }
     Properties p = new Properties();
-    p.load(new StringReader(Files.readString(file)));
+    p.load(new StringReader(text));
     List<String> lowers = new ArrayList<>();
     for (int i = 0; p.getProperty("lowerdir." + i) != null; i++) {
       lowers.add(p.getProperty("lowerdir." + i));
