@@ -51,6 +51,7 @@ public final class OverlayMount implements AutoCloseable {
           .subtype(options.subtype())
           .allowOther(options.allowOther())
           .defaultPermissions(options.defaultPermissions())
+          .readOnly(overlay.isReadOnly())
           .mount();
       Connection connection = server.awaitReady();
       return new OverlayMount(overlay, fs, server, connection);

@@ -57,12 +57,14 @@ class PosixSuiteTest {
    * holes; {@code lsattr} shows the real file's flags, but {@code chattr} of any flag fails with EOPNOTSUPP, and
    * {@code FS_IOC_FSGETXATTR} with ENOTTY. Each with the text its failure must show, so that a case cannot count as
    * failing as recorded when it fails for another reason (a missing tool, say). A reader halfway through a
-   * directory misses names when entries it saw are removed and another reader lists the directory meanwhile.
+   * directory misses names when entries it saw are removed and another reader lists the directory meanwhile. Without
+   * an upper layer it mounts read-write and refuses changes only when they reach it.
    */
   static final Map<String, String> FUSE_OVERLAYFS_FAILS = Map.of("fallocateAndHoles", "expected: <",
       "inodeFlags", "Operation not supported", "inodeFlagsThroughFsxattr", "Inappropriate ioctl for device",
       "inodeFlagsOnOpenFiles", "Operation not supported",
-      "readerGoesOnWhileAnotherListsAfterRemovals", "names there throughout that the first reader missed");
+      "readerGoesOnWhileAnotherListsAfterRemovals", "names there throughout that the first reader missed",
+      "readOnlyWithoutUpperLayer", "expected: <ro> but was: <rw>");
 
   enum Impl { LAYERFS, KERNEL, FUSE_OVERLAYFS }
 
@@ -81,8 +83,11 @@ class PosixSuiteTest {
     assertFalse(Files.readString(Path.of("/proc/mounts")).contains(tmp.toString()), "a mount was left behind");
   }
 
-  /** Mounts {@code impl} on a lower layer holding {@code file} ("lower data\n"), {@code dir/inner} and a hole file. */
-  private Path mount(Impl impl) throws Exception {
+  /**
+   * Mounts {@code impl} on a lower layer holding {@code file} ("lower data\n"), {@code dir/inner} and a hole file;
+   * without {@code upper} on it and an empty second lower layer, as the kernel needs two when there is no upper.
+   */
+  private Path mount(Impl impl, boolean upper) throws Exception {
     Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Path lower = Files.createDirectories(tmp.resolve("lower/dir"));
     Files.writeString(tmp.resolve("lower/file"), "lower data\n");
@@ -91,8 +96,9 @@ class PosixSuiteTest {
     for (String d : List.of("upper", "work", "merged")) {
       Files.createDirectories(tmp.resolve(d));
     }
-    String options = "lowerdir=" + tmp.resolve("lower") + ",upperdir=" + tmp.resolve("upper") + ",workdir="
-        + tmp.resolve("work");
+    String options = upper
+        ? "lowerdir=" + tmp.resolve("lower") + ",upperdir=" + tmp.resolve("upper") + ",workdir=" + tmp.resolve("work")
+        : "lowerdir=" + tmp.resolve("lower") + ":" + Files.createDirectories(tmp.resolve("lower2"));
     m = tmp.resolve("merged");
     mounted = switch (impl) {
       case LAYERFS -> OverlayMount.mount(m, MountOptions.parse(options + ",allow_other"));
@@ -104,7 +110,11 @@ class PosixSuiteTest {
 
   /** Runs one case; on fuse-overlayfs a recorded failure must still fail. */
   private void check(Impl impl, String name, Case body) throws Exception {
-    mount(impl);
+    check(impl, name, true, body);
+  }
+
+  private void check(Impl impl, String name, boolean upper, Case body) throws Exception {
+    mount(impl, upper);
     if (impl == Impl.FUSE_OVERLAYFS && FUSE_OVERLAYFS_FAILS.containsKey(name)) {
       Throwable failure = assertThrows(Throwable.class, body::run,
           name + " passes on fuse-overlayfs now: update the record");
@@ -362,6 +372,23 @@ class PosixSuiteTest {
           .contains(Xattrs.name(new byte[] {'u', 's', 'e', 'r', '.', (byte) 0xff, (byte) 0xfe})));
       sh("setfattr -x " + name + " " + m.resolve("file"));
       assertFalse(sh("getfattr -d -e hex " + m.resolve("file")).contains("user."));
+    });
+  }
+
+  /**
+   * Without an upper layer the mount is read-only the way the kernel shows it: {@code ro} in the mount table, and
+   * every change refused with EROFS before it is tried, {@code access(W_OK)} (a shell's {@code test -w}) included.
+   */
+  @ParameterizedTest
+  @EnumSource(Impl.class)
+  void readOnlyWithoutUpperLayer(Impl impl) throws Exception {
+    check(impl, "readOnlyWithoutUpperLayer", false, () -> {
+      assertEquals("ro", sh("awk '$2 == \"" + m + "\" { print $4 }' /proc/mounts").split(",")[0]);
+      assertFalse(Files.isWritable(m.resolve("file")), "access(W_OK) succeeds, so the mount says it is writable");
+      assertEquals(Errno.EROFS, errno(() -> Posix.close(Posix.openat(Posix.AT_FDCWD, b(m.resolve("file")),
+          Posix.O_WRONLY))));
+      assertEquals(Errno.EROFS, errno(() -> Posix.mkdirat(Posix.AT_FDCWD, b(m.resolve("new")), 0755)));
+      assertEquals("lower data\n", Files.readString(m.resolve("file")));
     });
   }
 

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
  * a directory when it runs with {@code CAP_SYS_ADMIN}.
  */
 public final class Mounts {
+  public static final long MS_RDONLY = 1;
   public static final long MS_NOSUID = 2;
   public static final long MS_NODEV = 4;
 

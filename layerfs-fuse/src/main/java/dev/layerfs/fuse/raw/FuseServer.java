@@ -120,6 +120,7 @@ public final class FuseServer implements AutoCloseable {
     private int maxWrite = 1024 * 1024;
     private boolean allowOther;
     private boolean defaultPermissions = true;
+    private boolean readOnly;
     private boolean writebackCache;
     private boolean readdirplus = true;
     private boolean passthrough = true;
@@ -178,6 +179,16 @@ public final class FuseServer implements AutoCloseable {
     /** Lets the kernel check permissions from the file modes ({@code default_permissions}); on by default. */
     public Builder defaultPermissions(boolean defaultPermissions) {
       this.defaultPermissions = defaultPermissions;
+      return this;
+    }
+
+    /**
+     * Mounts read-only ({@code ro} in {@code /proc/mounts}); off by default. The kernel then refuses every change
+     * with EROFS itself, {@code access(W_OK)} included, as for the kernel's overlayfs without an upper layer, and
+     * no longer marks a directory's atime stale after each listing it reads.
+     */
+    public Builder readOnly(boolean readOnly) {
+      this.readOnly = readOnly;
       return this;
     }
 
@@ -241,7 +252,7 @@ public final class FuseServer implements AutoCloseable {
         throw new IOException("mount point " + mountPoint.toAbsolutePath() + " is not a directory");
       }
       Path absolute = mountPoint.toRealPath();
-      Options options = new Options(fsName, subtype, readers, maxWrite, allowOther, defaultPermissions,
+      Options options = new Options(fsName, subtype, readers, maxWrite, allowOther, defaultPermissions, readOnly,
           writebackCache, readdirplus, passthrough, maxStackDepth, autoUnmount, useFusermount || autoUnmount);
       byte[] target = Names.bytes(absolute.toString());
       boolean root = Posix.geteuid() == 0;

@@ -76,8 +76,8 @@ final class Mounter {
       data.append(",allow_other");
     }
     try {
-      Mounts.mount(options.fsName(), mountPoint, "fuse." + options.subtype(), Mounts.MS_NOSUID | Mounts.MS_NODEV,
-          data.toString());
+      long flags = Mounts.MS_NOSUID | Mounts.MS_NODEV | (options.readOnly() ? Mounts.MS_RDONLY : 0);
+      Mounts.mount(options.fsName(), mountPoint, "fuse." + options.subtype(), flags, data.toString());
     } catch (PosixException e) {
       Posix.closeQuietly(fd);
       throw e;
@@ -100,6 +100,9 @@ final class Mounter {
     }
     if (options.allowOther()) {
       mountOptions.append(",allow_other");
+    }
+    if (options.readOnly()) {
+      mountOptions.append(",ro");
     }
     if (options.autoUnmount()) {
       mountOptions.append(",auto_unmount");

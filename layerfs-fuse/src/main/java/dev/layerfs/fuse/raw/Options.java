@@ -8,6 +8,7 @@ record Options(
     int maxWrite,
     boolean allowOther,
     boolean defaultPermissions,
+    boolean readOnly,
     boolean writebackCache,
     boolean readdirplus,
     boolean passthrough,

@@ -25,7 +25,7 @@ final class FakeKernel {
   FakeKernel(RawFileSystem fs, int readers, boolean privileged, boolean writebackCache) throws PosixException {
     int[] pair = Sockets.socketpair(Sockets.SOCK_SEQPACKET);
     Options options =
-        new Options("test", "test", readers, MAX_WRITE, false, true, writebackCache, true, true, 1, false, false);
+        new Options("test", "test", readers, MAX_WRITE, false, true, false, writebackCache, true, true, 1, false, false);
     session = new Session(pair[0], fs, options, privileged, () -> {});
     fd = pair[1];
     session.start();

@@ -35,6 +35,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Real mounts of an in-memory filesystem, exercised with {@code java.nio.file} and the shell tools a user would run.
@@ -453,6 +455,18 @@ class MountTest {
     server.close();
     assertFalse(isMounted(mnt));
     assertEquals(0, ProcessHandle.current().children().count(), "no helper left running");
+  }
+
+  /** Both ways of mounting make a read-only mount: the kernel refuses a change before the filesystem sees it. */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aReadOnlyMountIsRefusedChangesByTheKernel(boolean throughFusermount) throws Exception {
+    mount(FuseServer.builder(mnt, fs).readOnly(true).useFusermount(throughFusermount));
+    assertEquals("ro", mountInfo(mnt).split(" ")[5].split(",")[0], mountInfo(mnt));
+    Shell.Result refused = Shell.run(mnt, "touch f 2>&1");
+    assertNotEquals(0, refused.status());
+    assertTrue(refused.out().contains("Read-only file system"), refused.out());
+    assertEquals(0, fs.calls("create") + fs.calls("setattr"), fs.calls.toString());
   }
 
   @Test

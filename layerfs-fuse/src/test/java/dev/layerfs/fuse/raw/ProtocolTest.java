@@ -95,7 +95,7 @@ class ProtocolTest {
   @Test
   void aclsAreTheKernelsOnlyWithDefaultPermissions() {
     Options without =
-        new Options("test", "test", 1, FakeKernel.MAX_WRITE, false, false, false, true, true, 1, false, false);
+        new Options("test", "test", 1, FakeKernel.MAX_WRITE, false, false, false, false, true, true, 1, false, false);
     long flags = Init.agree(new Init.Offer(7, 45, 128 * 1024, EVERYTHING), without, true).flags();
     assertEquals(NEGOTIATED & ~Abi.POSIX_ACL | Abi.PASSTHROUGH, flags, Init.flagNames(flags).toString());
   }
