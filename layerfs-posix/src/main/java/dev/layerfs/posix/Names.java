@@ -21,6 +21,9 @@ public final class Names {
 
   /** A readable form for messages: valid UTF-8 as text, every other byte as {@code \xNN}. */
   public static String printable(byte[] name) {
+    if (isAscii(name)) {
+      return new String(name, StandardCharsets.US_ASCII); // UTF-8 already, and read without making a decoder
+    }
     try {
       return StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
@@ -38,6 +41,15 @@ public final class Names {
       }
       return out.toString();
     }
+  }
+
+  private static boolean isAscii(byte[] name) {
+    for (byte b : name) {
+      if (b < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Joins path components with '/'. */

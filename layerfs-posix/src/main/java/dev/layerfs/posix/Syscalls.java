@@ -71,8 +71,10 @@ final class Syscalls {
   static final long COPY_FILE_RANGE = nr(326, 285);
   static final long STATX = nr(332, 291);
   /** Linux 6.13; numbered alike on x86_64 and aarch64, as the calls since 424 are on both. */
+  static final long SETXATTRAT = 463;
   static final long GETXATTRAT = 464;
   static final long LISTXATTRAT = 465;
+  static final long REMOVEXATTRAT = 466;
 
   private Syscalls() {}
 

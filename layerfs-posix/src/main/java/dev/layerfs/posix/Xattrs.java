@@ -20,12 +20,12 @@ import java.util.List;
  * {@link #bytes} convert at the edges where names are bytes; {@link #ofText} and {@link #text} where they are Unicode
  * text (Java's attribute views, messages).
  *
- * <p>Reads go through {@code getxattrat(2)} and {@code listxattrat(2)} (Linux 6.13) with
- * {@code AT_SYMLINK_NOFOLLOW}. Before those calls (ENOSYS), where they are refused (EPERM), and for writes, the object is reached as
- * {@code /proc/self/fd/DIRFD/NAME} with the {@code l*} calls, which never follow the final symlink: walking that path
- * was 60% of a read's time in the kernel (profile of {@code ls -l} through the mount). An empty name addresses
- * {@code DIRFD} itself (which may be an {@code O_PATH} descriptor, which the {@code *at} calls refuse) through
- * {@code /proc} always. With {@link Posix#AT_FDCWD} the name is an ordinary path.
+ * <p>Every call goes through the {@code *xattrat(2)} calls (Linux 6.13) with {@code AT_SYMLINK_NOFOLLOW}, and
+ * {@code AT_EMPTY_PATH} for an empty name, which addresses {@code DIRFD} itself. Before those calls (ENOSYS), where
+ * they are refused (EPERM), and for an {@code O_PATH} descriptor addressed itself (which they refuse with EBADF),
+ * the object is reached as {@code /proc/self/fd/DIRFD/NAME} with the {@code l*} calls, which never follow the final
+ * symlink: walking that path was 60% of a read's time in the kernel (profile of {@code ls -l} through the mount),
+ * and a tenth of a copy-up's metadata copy. With {@link Posix#AT_FDCWD} the name is an ordinary path.
  */
 public final class Xattrs {
   public static final int XATTR_CREATE = 1;
@@ -93,12 +93,20 @@ public final class Xattrs {
   /** Sets {@code attr}; {@code flags} is 0, {@link #XATTR_CREATE} or {@link #XATTR_REPLACE}. */
   public static void set(int dirfd, byte[] name, String attr, byte[] value, int flags) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      MemorySegment path = procPath(s, dirfd, name);
       MemorySegment key = s.cstring(bytes(attr));
       MemorySegment data = s.allocate(Math.max(1, value.length));
       MemorySegment.copy(value, 0, data, JAVA_BYTE, 0, value.length);
+      if (atCall(dirfd, name)) {
+        long rc = s.call(Syscalls.SETXATTRAT, dirfd, s.address(s.cstring(name)), atFlags(name), s.address(key),
+            s.address(xattrArgs(s, data, value.length, flags)), XATTR_ARGS_SIZE);
+        if (!unanswered(s, rc, name)) {
+          check(s, rc, "setxattr ", attr, name);
+          return;
+        }
+      }
       long call = name.length == 0 ? Syscalls.SETXATTR : Syscalls.LSETXATTR;
-      long rc = s.call(call, s.address(path), s.address(key), s.address(data), value.length, flags);
+      long rc = s.call(call, s.address(procPath(s, dirfd, name)), s.address(key), s.address(data), value.length,
+          flags);
       check(s, rc, "setxattr ", attr, name);
     }
   }
@@ -128,10 +136,16 @@ public final class Xattrs {
   /** Removes {@code attr}; ENODATA when absent. */
   public static void remove(int dirfd, byte[] name, String attr) throws PosixException {
     try (Scratch s = Scratch.open()) {
-      MemorySegment path = procPath(s, dirfd, name);
       MemorySegment key = s.cstring(bytes(attr));
+      if (atCall(dirfd, name)) {
+        long rc = s.call(Syscalls.REMOVEXATTRAT, dirfd, s.address(s.cstring(name)), atFlags(name), s.address(key));
+        if (!unanswered(s, rc, name)) {
+          check(s, rc, "removexattr ", attr, name);
+          return;
+        }
+      }
       long call = name.length == 0 ? Syscalls.REMOVEXATTR : Syscalls.LREMOVEXATTR;
-      check(s, s.call(call, s.address(path), s.address(key)), "removexattr ", attr, name);
+      check(s, s.call(call, s.address(procPath(s, dirfd, name)), s.address(key)), "removexattr ", attr, name);
     }
   }
 
@@ -144,13 +158,10 @@ public final class Xattrs {
 
   /** One {@code getxattr} into {@code buf}: its length, or -1 with the errno in {@code s}. */
   private static long get(Scratch s, int dirfd, byte[] name, MemorySegment key, MemorySegment buf) {
-    if (name.length > 0 && atCalls) {
-      MemorySegment args = s.allocate(XATTR_ARGS_SIZE);
-      args.set(JAVA_LONG, 0, s.address(buf));
-      args.set(JAVA_INT, 8, (int) buf.byteSize());
-      long n = s.call(Syscalls.GETXATTRAT, dirfd, s.address(s.cstring(name)), Posix.AT_SYMLINK_NOFOLLOW,
-          s.address(key), s.address(args), XATTR_ARGS_SIZE);
-      if (!unanswered(s, n)) {
+    if (atCall(dirfd, name)) {
+      long n = s.call(Syscalls.GETXATTRAT, dirfd, s.address(s.cstring(name)), atFlags(name), s.address(key),
+          s.address(xattrArgs(s, buf, buf.byteSize(), 0)), XATTR_ARGS_SIZE);
+      if (!unanswered(s, n, name)) {
         return n;
       }
     }
@@ -160,10 +171,10 @@ public final class Xattrs {
 
   /** One {@code listxattr} into {@code buf}: the names' length, or -1 with the errno in {@code s}. */
   private static long list(Scratch s, int dirfd, byte[] name, MemorySegment buf) {
-    if (name.length > 0 && atCalls) {
-      long n = s.call(Syscalls.LISTXATTRAT, dirfd, s.address(s.cstring(name)), Posix.AT_SYMLINK_NOFOLLOW,
-          s.address(buf), buf.byteSize());
-      if (!unanswered(s, n)) {
+    if (atCall(dirfd, name)) {
+      long n = s.call(Syscalls.LISTXATTRAT, dirfd, s.address(s.cstring(name)), atFlags(name), s.address(buf),
+          buf.byteSize());
+      if (!unanswered(s, n, name)) {
         return n;
       }
     }
@@ -171,12 +182,31 @@ public final class Xattrs {
     return s.call(call, s.address(procPath(s, dirfd, name)), s.address(buf), buf.byteSize());
   }
 
+  /** Whether the {@code *at} calls may address {@code name} in {@code dirfd}: not an empty name in the cwd. */
+  private static boolean atCall(int dirfd, byte[] name) {
+    return atCalls && (name.length > 0 || dirfd != Posix.AT_FDCWD);
+  }
+
+  private static int atFlags(byte[] name) {
+    return name.length == 0 ? Posix.AT_SYMLINK_NOFOLLOW | Posix.AT_EMPTY_PATH : Posix.AT_SYMLINK_NOFOLLOW;
+  }
+
+  /** {@code struct xattr_args} for a value buffer of {@code size} bytes. */
+  private static MemorySegment xattrArgs(Scratch s, MemorySegment value, long size, int flags) {
+    MemorySegment args = s.allocate(XATTR_ARGS_SIZE);
+    args.set(JAVA_LONG, 0, s.address(value));
+    args.set(JAVA_INT, 8, (int) size);
+    args.set(JAVA_INT, 12, flags);
+    return args;
+  }
+
   /**
    * Whether an {@code *at} call's failure says nothing about the attribute, so the {@code /proc} path must answer:
-   * ENOSYS (a kernel before 6.13; the calls are not tried again), or EPERM, which a seccomp filter may give for
-   * calls it does not know (a container runtime's, say) and which the old call then confirms or corrects.
+   * ENOSYS (a kernel before 6.13; the calls are not tried again); EPERM, which a seccomp filter may give for calls
+   * it does not know (a container runtime's, say) and which the old call then confirms or corrects; or, for an
+   * empty name, EBADF, the answer for an {@code O_PATH} descriptor.
    */
-  private static boolean unanswered(Scratch s, long n) {
+  private static boolean unanswered(Scratch s, long n, byte[] name) {
     if (n >= 0) {
       return false;
     }
@@ -184,7 +214,7 @@ public final class Xattrs {
     if (errno == Errno.ENOSYS) {
       atCalls = false;
     }
-    return errno == Errno.ENOSYS || errno == Errno.EPERM;
+    return errno == Errno.ENOSYS || errno == Errno.EPERM || (errno == Errno.EBADF && name.length == 0);
   }
 
   private static MemorySegment procPath(Scratch s, int dirfd, byte[] name) {

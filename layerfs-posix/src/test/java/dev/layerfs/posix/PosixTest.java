@@ -143,10 +143,13 @@ class PosixTest {
     assertEquals(Errno.ENODATA, e.errno());
   }
 
-  /** Reads through {@code getxattrat}/{@code listxattrat} and through {@code /proc}, as before 6.13, agree. */
+  /**
+   * The {@code *xattrat} calls and the {@code /proc} paths used before 6.13 agree, for names and for descriptors
+   * addressed themselves, {@code O_PATH} ones included (which the {@code *at} calls refuse).
+   */
   @ParameterizedTest
   @ValueSource(booleans = {true, false})
-  void xattrReadsWithAndWithoutTheAtCalls(boolean atCalls) throws Exception {
+  void xattrCallsWithAndWithoutTheAtCalls(boolean atCalls) throws Exception {
     boolean before = Xattrs.atCalls;
     Xattrs.atCalls = atCalls;
     try {
@@ -170,6 +173,26 @@ class PosixTest {
       assertEquals(List.of(), userNames(Xattrs.list(dir, Names.bytes("l"))));
       PosixException e = assertThrows(PosixException.class, () -> Xattrs.get(dir, Names.bytes("gone"), "user.x"));
       assertEquals(Errno.ENOENT, e.errno());
+      for (int flags : new int[] {Posix.O_RDONLY, Posix.O_PATH}) {
+        int fd = Posix.openat(dir, Names.bytes("f"), flags | Posix.O_CLOEXEC);
+        try {
+          Xattrs.set(fd, new byte[0], "user.self", new byte[] {(byte) flags}, 0);
+          assertArrayEquals(new byte[] {(byte) flags}, Xattrs.get(dir, Names.bytes("f"), "user.self"));
+          assertArrayEquals(new byte[] {(byte) flags}, Xattrs.get(fd, new byte[0], "user.self"));
+          assertEquals(Set.of("user.big", "user.self"), Set.copyOf(userNames(Xattrs.list(fd, new byte[0]))));
+          Xattrs.remove(fd, new byte[0], "user.self");
+          assertNull(Xattrs.get(dir, Names.bytes("f"), "user.self"));
+          e = assertThrows(PosixException.class, () -> Xattrs.remove(fd, new byte[0], "user.self"));
+          assertEquals(Errno.ENODATA, e.errno());
+        } finally {
+          Posix.close(fd);
+        }
+      }
+      Xattrs.set(dir, Names.bytes("f"), "user.big", new byte[] {2}, Xattrs.XATTR_REPLACE);
+      assertArrayEquals(new byte[] {2}, Xattrs.get(dir, Names.bytes("f"), "user.big"), "flags reach the call");
+      e = assertThrows(PosixException.class,
+          () -> Xattrs.set(dir, Names.bytes("f"), "user.big", new byte[] {3}, Xattrs.XATTR_CREATE));
+      assertEquals(Errno.EEXIST, e.errno());
       assertEquals(atCalls, Xattrs.atCalls, "the kernel (6.13 or later here) has getxattrat and listxattrat");
     } finally {
       Xattrs.atCalls = before;
