@@ -49,7 +49,7 @@ final class Rename {
     if (noReplace && dst != null) {
       throw new PosixException(Errno.EEXIST, "rename", o.pathOf(dst));
     }
-    if (src == dst || (dst != null && !src.isDirectory() && !dst.isDirectory() && src.ino == dst.ino)) {
+    if (src == dst || (dst != null && isOneUpperInode(src, dst))) {
       return;
     }
     checkNotIntoItself(src, newDir, where);
@@ -105,6 +105,16 @@ final class Rename {
     }
     renameUpper(src, dst);
     moveNodes(src, dst);
+  }
+
+  /**
+   * Whether two names are links of one upper file, which the kernel's overlay gives one inode, so that the VFS
+   * renames nothing (and succeeds). Links of a lower file get an overlay inode each (the kernel hashes them by lower
+   * inode only with {@code index=on}): renaming one over another copies it up and leaves a whiteout, as for any
+   * two files, although both show the same inode number.
+   */
+  private static boolean isOneUpperInode(Node src, Node dst) {
+    return !src.isDirectory() && !dst.isDirectory() && src.inUpper && dst.inUpper && src.ino == dst.ino;
   }
 
   private static void checkNotIntoItself(Node dir, Node target, String where) throws PosixException {

@@ -206,6 +206,44 @@ public final class Differential {
   }
 
   /**
+   * Renames between hard links of one file. Links of a lower file are separate overlay inodes on the kernel's
+   * overlay (without {@code index=on}), so renaming or exchanging one with another copies up and leaves whiteouts
+   * like for any two files, also when one of them was copied up before; links of one upper file share an inode, and
+   * the rename does nothing. {@code supported} drops the operations a view cannot express.
+   */
+  public void checkRenamesBetweenLinks(java.util.function.Predicate<Op> supported) throws Exception {
+    LayerFixture fixture = new LayerFixture(1, (lowers, upper) -> {
+      Path lower = lowers.get(0);
+      Files.createDirectory(lower.resolve("dir"));
+      for (String[] links : List.of(new String[] {"a", "b"}, new String[] {"c", "d", "e"},
+          new String[] {"x", "dir/x2"})) {
+        Files.writeString(lower.resolve(links[0]), "lower " + links[0] + "\n");
+        for (int i = 1; i < links.length; i++) {
+          Files.createLink(lower.resolve(links[i]), lower.resolve(links[0]));
+        }
+      }
+      LayerFixture.setTimes(lower, java.util.Map.of("dir", 'd', "a", 'f', "c", 'f', "x", 'f'), 0);
+      Files.writeString(upper.resolve("u"), "upper u\n");
+      Files.createLink(upper.resolve("v"), upper.resolve("u"));
+    });
+    List<Op> ops = List.of(
+        new Op.Rename("b", "a", 0),
+        new Op.Rename("c", "d", 2),
+        new Op.Chmod("e", 0600),
+        new Op.Rename("e", "c", 0),
+        new Op.Rename("x", "dir/x2", 0),
+        new Op.Rename("u", "v", 0),
+        new Op.Rename("u", "v", 1),
+        new Op.List(""),
+        new Op.List("dir"),
+        new Op.Lstat("a"),
+        new Op.Lstat("c"),
+        new Op.Lstat("d"),
+        new Op.Lstat("v"));
+    check("renames between links", fixture, ops.stream().filter(supported).toList(), false);
+  }
+
+  /**
    * New objects in a directory with a default ACL get its ACLs and a mode masked by them instead of the umask, both
    * when made in place and when built in the work dir over a whiteout, in a lower directory copied up for them and
    * in a directory that is only in upper; fails with the first difference. {@code supported} drops the operations

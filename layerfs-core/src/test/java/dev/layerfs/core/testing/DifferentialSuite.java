@@ -65,6 +65,11 @@ public abstract class DifferentialSuite {
   }
 
   @Test
+  void renamesBetweenLinksOfOneFile() throws Exception {
+    differential(MAIN_OPTIONS).checkRenamesBetweenLinks(this::canDo);
+  }
+
+  @Test
   void metadataOnlyCopyUp() throws Exception {
     differential("metacopy=on").checkMetacopy(this::canDo);
   }
