@@ -11,6 +11,7 @@
 set -euo pipefail
 export LANG=C LC_ALL=C
 here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+source "$here/bench/mounts.sh"
 DATA=${DATA:-/var/tmp/layerfs-bigdir}
 IMPLS=${IMPLS:-layerfs kovl fovl}
 SIZES=${SIZES:-600000 1000000}
@@ -35,8 +36,9 @@ EOF
 mnt=$DATA/mnt
 pid=""
 cleanup() {
-  mountpoint -q "$mnt" 2>/dev/null && { umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true; }
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  local daemon=$pid
+  pid="" unmount_impl "$mnt"
+  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -47,20 +49,7 @@ run() {  # IMPL LOWER COUNT REP
   local name=$1 lower=$2 count=$3 rep=$4
   rm -rf "$DATA/upper" "$DATA/work"
   mkdir -p "$DATA/upper" "$DATA/work" "$mnt"
-  local opts="lowerdir=$lower,upperdir=$DATA/upper,workdir=$DATA/work"
-  pid=""
-  case $name in
-    kovl) mount -t overlay overlay -o "$opts" "$mnt" ;;
-    fovl)
-      fuse-overlayfs -f -o "$opts" "$mnt" 2>/dev/null &
-      pid=$!
-      for _ in $(seq 100); do mountpoint -q "$mnt" && break; sleep 0.1; done ;;
-    *)
-      local launcher=$here/layerfs
-      [ "$name" = base ] && launcher=${BASELINE:?BASELINE=/path/to/other/layerfs}
-      "$launcher" mount -o "$opts" "$mnt"
-      pid=$("$launcher" status | sed -n "s|^$mnt .*(pid \([0-9]*\)).*|\1|p") ;;
-  esac
+  mount_impl "$name" "lowerdir=$lower,upperdir=$DATA/upper,workdir=$DATA/work" "$mnt"
   local out=$DATA/out.$$ lsf lsl seen status=0 lstatus=0
   lsf=$(seconds sh -c "ls -f '$mnt/flat' | wc -l > '$out'")
   seen=$(cat "$out")
@@ -69,11 +58,8 @@ run() {  # IMPL LOWER COUNT REP
   rm -f "$out" "$out.err"
   printf '%-8s %8s %3s %9.2f %10s %9.2f %8s  %s\n' "$name" "$count" "$rep" "$lsf" "$seen" "$lsl" "$(hwm)" \
     "$([ "$seen" = $((count + 2)) ] || echo "ls -f: $seen of $((count + 2)); ")$([ "$lstatus" = 0 ] || echo "ls -l: $lstatus")"
-  umount "$mnt" 2>/dev/null || umount -l "$mnt"
-  if [ -n "$pid" ]; then
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill "$pid" 2>/dev/null || true
-  fi
+  unmount_impl "$mnt"
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
   pid=""
 }
 

@@ -15,6 +15,7 @@
 set -euo pipefail
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+source "$here/bench/mounts.sh"
 DATA=${DATA:-/var/tmp/layerfs-memory}
 IMPLS=${IMPLS:-layerfs fovl}
 WALKS=${WALKS:-find lsR find}
@@ -52,14 +53,10 @@ fi
 
 mnt=$DATA/mnt
 started=""
+pid=""
 cleanup() {
-  mountpoint -q "$mnt" 2>/dev/null && { umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true; }
+  pid="" unmount_impl "$mnt"
   for p in $started; do kill "$p" 2>/dev/null || true; done
-}
-# A failed run leaves its daemon to cleanup; every run leaves its mount point empty.
-finish() {
-  mountpoint -q "$mnt" 2>/dev/null && { umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true; }
-  [ -n "${1:-}" ] && for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
 }
 trap cleanup EXIT
 
@@ -79,31 +76,19 @@ histo() { [ "${HISTO:-0}" = 1 ] && [ "$2" = java ] && "$JAVA_HOME/bin/jcmd" "$1"
          END {printf "      live: %d NodeTable$Entry, %d core Node\n", e, n}' >&2 || true; }
 
 run() {  # NAME
-  local name=$1 pid kind
+  local name=$1 kind=java
   rm -rf "$DATA/upper" "$DATA/work"
   mkdir -p "$DATA/upper" "$DATA/work" "$mnt"
-  local opts="lowerdir=$lowers,upperdir=$DATA/upper,workdir=$DATA/work"
-  case $name in
-    fovl)
-      fuse-overlayfs -f -o "$opts" "$mnt" 2>/dev/null &
-      pid=$!
-      started="$started $pid"
-      for _ in $(seq 100); do mountpoint -q "$mnt" && break; sleep 0.1; done
-      kind=c ;;
-    *)
-      local launcher=$here/layerfs
-      [ "$name" = base ] && launcher=${BASELINE:?BASELINE=/path/to/other/layerfs}
-      if [ "${NMT:-0}" = 1 ]; then  # the launcher's default daemon flags, with NMT
-        local defaults
-        defaults=$(sed -n 's/.*LAYERFS_DAEMON_OPTS="${LAYERFS_DAEMON_OPTS:-\([^}]*\)}.*/\1/p' "$launcher")
-        LAYERFS_DAEMON_OPTS="$defaults -XX:NativeMemoryTracking=summary" "$launcher" mount -o "$opts" "$mnt"
-      else
-        "$launcher" mount -o "$opts" "$mnt"
-      fi
-      pid=$("$launcher" status | sed -n "s|^$mnt .*(pid \([0-9]*\)).*|\1|p")
-      started="$started $pid"
-      kind=java ;;
-  esac
+  [ "$name" = fovl ] && kind=c
+  if [ "$kind" = java ] && [ "${NMT:-0}" = 1 ]; then  # the launcher's default daemon flags, with NMT
+    local launcher=$here/layerfs
+    [ "$name" = base ] && launcher=$BASELINE
+    export LAYERFS_DAEMON_OPTS
+    LAYERFS_DAEMON_OPTS="$(sed -n 's/.*LAYERFS_DAEMON_OPTS="${LAYERFS_DAEMON_OPTS:-\([^}]*\)}.*/\1/p' "$launcher")"
+    LAYERFS_DAEMON_OPTS+=" -XX:NativeMemoryTracking=summary"
+  fi
+  mount_impl "$name" "lowerdir=$lowers,upperdir=$DATA/upper,workdir=$DATA/work" "$mnt"
+  started="$started $pid"
   mountpoint -q "$mnt" && [ -n "$pid" ] || { echo "$name: not mounted" >&2; return 1; }
   stat "$mnt" >/dev/null
   sleep "$SETTLE"
@@ -142,11 +127,11 @@ run() {  # NAME
     printf '%-8s %-10s %8s %8s %10s %8s\n' "" "  after" "$r" "$h" "" ""
     nmt "$pid" "$kind"; histo "$pid" "$kind"
   done
-  finish "$pid"
+  unmount_impl "$mnt"
 }
 
 echo "# $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), $LAYERS lower layer(s), $expected entries" \
   "expected from find (lsR counts the entries below the root but .done: $((expected - 2)))"
 for impl in $IMPLS; do
-  run "$impl" || finish
+  run "$impl" || unmount_impl "$mnt"
 done
